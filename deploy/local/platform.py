@@ -1,0 +1,106 @@
+"""`make run`: the whole platform on this machine; `make stop`: stop it.
+
+Starts (provisioning if needed) Kafka and FerretDB of the `run` profile, then the four services
+on ports 8001-8004, prints their API docs addresses and waits; Ctrl-C or `make stop` stops all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from deploy.local.launcher import LocalServers, run_root
+from deploy.local.services import SERVICES, ServiceProcess
+
+
+def _pid_dir() -> Path:
+    return run_root() / "run" / "services"
+
+
+def run() -> int:
+    servers = LocalServers.for_profile("run")
+    endpoints = servers.start()
+    processes = [
+        ServiceProcess(
+            name=name,
+            port=int(os.environ.get(f"OWLERY_{name.upper()}_HTTP_PORT", port)),
+            kafka_bootstrap=endpoints.kafka_bootstrap,
+            mongodb_url=endpoints.mongodb_url,
+            log_path=_pid_dir() / f"{name}.log",
+        )
+        for name, port in SERVICES.items()
+    ]
+    stopping = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        for process in processes:
+            process.start()
+            (_pid_dir() / f"{process.name}.pid").write_text(str(process.process.pid if process.process else ""))
+        for process in processes:
+            process.wait_ready()
+        print("\nOwlery is running:")
+        print(f"  Kafka     {endpoints.kafka_bootstrap}")
+        print(f"  MongoDB   {endpoints.mongodb_url}  (FerretDB on SQLite, data in {run_root() / 'run'})")
+        for process in processes:
+            print(f"  {process.name:<14} {process.url}/docs   (log: {process.log_path})")
+        print("\nCtrl-C or `make stop` stops everything.", flush=True)
+        (_pid_dir() / "platform.pid").write_text(str(os.getpid()))
+        while not stopping:
+            for process in processes:
+                if process.process is not None and process.process.poll() is not None:
+                    print(f"{process.name} exited:\n{process.log_tail()}", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+        return 0
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        print("stopping services…", flush=True)
+        for process in processes:
+            process.stop()
+        servers.stop()
+        for pid_file in _pid_dir().glob("*.pid"):
+            pid_file.unlink(missing_ok=True)
+
+
+def stop() -> int:
+    platform_pid = _pid_dir() / "platform.pid"
+    if platform_pid.exists():
+        pid = int(platform_pid.read_text())
+        try:
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(100):  # the platform stops its services and servers itself
+                os.kill(pid, 0)
+                time.sleep(0.2)
+        except ProcessLookupError:
+            pass
+    for pid_file in _pid_dir().glob("*.pid"):  # leftovers of a platform that died
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        pid_file.unlink(missing_ok=True)
+    LocalServers.for_profile("run").stop()
+    print("Owlery stopped.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.local.platform", description=__doc__)
+    parser.add_argument("command", choices=["run", "stop"])
+    args = parser.parse_args(argv)
+    return run() if args.command == "run" else stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

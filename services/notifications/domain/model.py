@@ -1,0 +1,102 @@
+"""In-app inbox messages: what to tell whom, kept as a template and its parameters.
+
+A message is rendered only when it is read, in the reader's language at that moment: the event
+that causes a message (points awarded, say) may not carry a language, and may arrive before the
+event that does. A message's id derives from the event that caused it and its template, so the
+same event never puts a second copy of a message in anyone's inbox.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal, TypeGuard
+
+Locale = Literal["ru", "en"]
+LOCALES: tuple[Locale, ...] = ("ru", "en")
+DEFAULT_LOCALE: Locale = "en"
+"""The language of a person whose language is not known yet, and of any missing translation."""
+
+Role = Literal["mentor", "mentee"]
+Param = str | int
+
+
+def is_locale(value: object) -> TypeGuard[Locale]:
+    return value in LOCALES
+
+
+class Template(StrEnum):
+    """The kinds of message; each has a text per language."""
+
+    ENROLLED = "enrolled"
+    WAITLISTED = "waitlisted"
+    POINTS_AWARDED = "points_awarded"
+    MENTORING_REGISTERED = "mentoring_registered"
+
+    @property
+    def category(self) -> str:
+        """What the message is about, for a client to group or decorate messages by."""
+        return _CATEGORIES[self]
+
+
+_CATEGORIES: dict[Template, str] = {
+    Template.ENROLLED: "enrolment",
+    Template.WAITLISTED: "enrolment",
+    Template.POINTS_AWARDED: "points",
+    Template.MENTORING_REGISTERED: "mentoring",
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What to tell one person, before it is rendered in any language."""
+
+    person_id: str
+    template: Template
+    params: Mapping[str, Param]
+
+
+def enrolled(person_id: str, course_title: str) -> Notice:
+    return Notice(person_id, Template.ENROLLED, {"course_title": course_title})
+
+
+def waitlisted(person_id: str, course_title: str, position: int) -> Notice:
+    return Notice(person_id, Template.WAITLISTED, {"course_title": course_title, "position": position})
+
+
+def points_awarded(person_id: str, points: int, rule: str) -> Notice:
+    return Notice(person_id, Template.POINTS_AWARDED, {"points": points, "rule": rule})
+
+
+def mentoring_registered(person_id: str, programme_title: str, role: Role) -> Notice:
+    return Notice(person_id, Template.MENTORING_REGISTERED, {"programme_title": programme_title, "role": role})
+
+
+def message_id(cause_event_id: str, template: Template) -> str:
+    """One message per causing event and template, however often the event is delivered."""
+    return f"{cause_event_id}:{template.value}"
+
+
+@dataclass(frozen=True)
+class InboxMessage:
+    id: str
+    person_id: str
+    template: Template
+    params: Mapping[str, Param]
+    cause_event_id: str
+    created_at: datetime
+
+    @property
+    def category(self) -> str:
+        return self.template.category
+
+    @classmethod
+    def caused_by(cls, cause_event_id: str, notice: Notice, created_at: datetime) -> "InboxMessage":
+        return cls(
+            id=message_id(cause_event_id, notice.template),
+            person_id=notice.person_id,
+            template=notice.template,
+            params=dict(notice.params),
+            cause_event_id=cause_event_id,
+            created_at=created_at,
+        )

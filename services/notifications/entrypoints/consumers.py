@@ -1,0 +1,47 @@
+"""Every event the notifications service subscribes to, in one place: each one becomes a notice."""
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from notifications.domain import model
+from notifications.service import handlers
+from notifications.service.ports import Inbox, People
+from shared.contracts import enrolment, gamification, mentoring
+from shared.contracts.base import IntegrationEvent
+from shared.messaging.cloudevents import Envelope
+from shared.messaging.consumer import ReliableConsumer
+
+E = TypeVar("E", bound=IntegrationEvent)
+
+
+def enrolled(event: enrolment.ApplicationEnrolledV1, envelope: Envelope) -> handlers.Notify:
+    notice = model.enrolled(event.person_id, event.course_title)
+    return handlers.Notify(envelope.id, notice, locale=event.locale)
+
+
+def waitlisted(event: enrolment.ApplicationWaitlistedV1, envelope: Envelope) -> handlers.Notify:
+    notice = model.waitlisted(event.person_id, event.course_title, event.position)
+    return handlers.Notify(envelope.id, notice, locale=event.locale)
+
+
+def points_awarded(event: gamification.PointsAwardedV1, envelope: Envelope) -> handlers.Notify:
+    # No locale here: the message is rendered in whatever language the person turns out to read.
+    return handlers.Notify(envelope.id, model.points_awarded(event.person_id, event.points, event.rule))
+
+
+def participant_registered(event: mentoring.ParticipantRegisteredV1, envelope: Envelope) -> handlers.Notify:
+    notice = model.mentoring_registered(event.person_id, event.programme_title, event.role)
+    return handlers.Notify(envelope.id, notice, locale=event.locale)
+
+
+def register(consumer: ReliableConsumer, inbox: Inbox, people: People) -> None:
+    def handler(translate: Callable[[E, Envelope], handlers.Notify]) -> Callable[[E, Envelope], Awaitable[None]]:
+        async def handle(event: E, envelope: Envelope) -> None:
+            await handlers.notify(translate(event, envelope), inbox, people)
+
+        return handle
+
+    consumer.on(enrolment.ApplicationEnrolledV1, handler(enrolled))
+    consumer.on(enrolment.ApplicationWaitlistedV1, handler(waitlisted))
+    consumer.on(gamification.PointsAwardedV1, handler(points_awarded))
+    consumer.on(mentoring.ParticipantRegisteredV1, handler(participant_registered))

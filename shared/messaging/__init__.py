@@ -1,0 +1,1 @@
+"""Kafka plumbing every service shares: CloudEvents envelope, outbox relay, reliable consumption."""

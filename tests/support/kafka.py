@@ -1,0 +1,82 @@
+"""Reading and writing real Kafka topics from tests."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+from shared.messaging.cloudevents import OutboxEvent
+from shared.messaging.kafka import partitions_of
+
+T = TypeVar("T")
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, at_least: int, timeout: float = 30.0, settle: float = 1.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of a topic from the start: waits for `at_least`, then `settle` more seconds for extras."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        deadline = time.monotonic() + timeout
+        partitions: list[int] = []
+        while not partitions and time.monotonic() < deadline:
+            partitions = await partitions_of(bootstrap, topic)
+            if not partitions:
+                await asyncio.sleep(0.2)
+        if not partitions:
+            raise AssertionError(f"topic {topic} never appeared")
+        consumer.assign([TopicPartition(topic, p) for p in partitions])
+        await consumer.seek_to_beginning()
+        settled_at: float | None = None
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            for rows in batch.values():
+                records.extend(rows)
+            if len(records) >= at_least:
+                settled_at = settled_at or time.monotonic()
+                if time.monotonic() - settled_at >= settle:
+                    break
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes, dict[str, str]]]) -> None:
+    """Send (key, value, headers) records and wait until Kafka has them all."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()])
+            for key, value, headers in records
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+def cloud_event_record(event: OutboxEvent) -> tuple[bytes, bytes, dict[str, str]]:
+    return event.key.encode(), event.body(), event.headers()
+
+
+def header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return bytes(value).decode()
+    return None
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool], timeout: float = 10.0) -> T:
+    """Poll `probe` until `accept` holds; fail with the last value seen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if accept(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s; last value: {value!r}")
+        await asyncio.sleep(0.1)

@@ -1,0 +1,86 @@
+"""The first live slice through all four services, over HTTP and real Kafka, as a user sees it."""
+
+from typing import Any
+
+import httpx
+
+from tests.support.kafka import eventually
+from tests.support.platform import Platform
+
+
+async def points_of(client: httpx.AsyncClient, platform: Platform, person_id: str) -> dict[str, Any]:
+    answer = await client.get(f"{platform.url('gamification')}/people/{person_id}/points")
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+async def inbox_of(client: httpx.AsyncClient, platform: Platform, person_id: str) -> list[str]:
+    answer = await client.get(f"{platform.url('notifications')}/people/{person_id}/inbox")
+    assert answer.status_code == 200, answer.text
+    return [message["text"] for message in answer.json()["messages"]]
+
+
+async def test_two_seats_three_applicants_points_and_inbox_in_each_language(platform: Platform) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        created = await client.post(
+            f"{platform.url('enrolment')}/courses", json={"title": "Python для аналитиков", "capacity": 2}
+        )
+        assert created.status_code == 201, created.text
+        course_id = created.json()["id"]
+        applicants = [("anna", "ru"), ("boris", "en"), ("vera", "ru")]
+        statuses = {}
+        for person_id, locale in applicants:
+            answer = await client.post(
+                f"{platform.url('enrolment')}/courses/{course_id}/applications",
+                json={"person_id": person_id, "locale": locale},
+            )
+            assert answer.status_code == 201, answer.text
+            statuses[person_id] = answer.json()["status"]
+        assert statuses == {"anna": "enrolled", "boris": "enrolled", "vera": "waitlisted"}
+
+        for person_id in ("anna", "boris"):
+
+            async def account(person_id: str = person_id) -> dict[str, Any]:
+                return await points_of(client, platform, person_id)
+
+            credited = await eventually(account, lambda found: found["balance"] == 10, timeout=10)
+            assert [entry["rule"] for entry in credited["ledger"]] == ["enrolment.enrolled"]
+        assert (await points_of(client, platform, "vera"))["balance"] == 0
+
+        anna = await eventually(lambda: inbox_of(client, platform, "anna"), lambda texts: len(texts) == 2)
+        assert any("Вы зачислены" in text and "Python для аналитиков" in text for text in anna)
+        assert any("балл" in text for text in anna)  # the points message, in Russian too
+        boris = await eventually(lambda: inbox_of(client, platform, "boris"), lambda texts: len(texts) == 2)
+        assert any("You are enrolled" in text for text in boris)
+        assert any("points" in text for text in boris)
+        vera = await eventually(lambda: inbox_of(client, platform, "vera"), lambda texts: len(texts) == 1)
+        assert "лист ожидания" in vera[0].lower()
+
+
+async def test_bad_input_gets_a_clear_answer_and_changes_nothing(platform: Platform) -> None:
+    enrolment = platform.url("enrolment")
+    async with httpx.AsyncClient(timeout=10) as client:
+        invalid = await client.post(f"{enrolment}/courses", json={"title": "Go", "capacity": 0})
+        assert invalid.status_code == 422
+        assert invalid.json()["detail"][0]["loc"] == ["body", "capacity"]
+
+        unknown = await client.post(f"{enrolment}/courses/nope/applications", json={"person_id": "anna"})
+        assert unknown.status_code == 404
+        assert "nope" in unknown.json()["detail"]
+
+        course_id = (await client.post(f"{enrolment}/courses", json={"title": "Go", "capacity": 1})).json()["id"]
+        bad_locale = await client.post(
+            f"{enrolment}/courses/{course_id}/applications", json={"person_id": "anna", "locale": "de"}
+        )
+        assert bad_locale.status_code == 422
+        assert bad_locale.json()["detail"][0]["loc"] == ["body", "locale"]
+
+        first = await client.post(f"{enrolment}/courses/{course_id}/applications", json={"person_id": "gleb"})
+        again = await client.post(f"{enrolment}/courses/{course_id}/applications", json={"person_id": "gleb"})
+        assert first.status_code == 201
+        assert again.status_code == 409
+        assert again.json()["status"] == "enrolled"
+        assert again.json()["application_id"] == first.json()["application_id"]
+        course = (await client.get(f"{enrolment}/courses/{course_id}")).json()
+        assert course["cohorts"][0]["enrolled"] == 1
+        assert course["waitlist_length"] == 0
