@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+from typing import Any
 
 import httpx
 from pymongo.asynchronous.database import AsyncDatabase
@@ -111,14 +112,10 @@ async def test_a_consumer_killed_mid_stream_loses_nothing_and_doubles_nothing(pl
     awarded = [json.loads(r.value) for r in records if r.value and json.loads(r.value)["cause_event_id"] in ids]
     assert len({award["entry_id"] for award in awarded}) == 500  # every deed credited...
     assert {award["cause_event_id"] for award in awarded} == ids  # ...each for its own event
-    balances = [
-        doc
-        async for doc in ledger.aggregate(
-            [
-                {"$match": {"person_id": {"$regex": "^p[0-9]"}}},
-                {"$group": {"_id": "$person_id", "total": {"$sum": "$points"}}},
-            ]
-        )
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"person_id": {"$regex": "^p[0-9]"}}},
+        {"$group": {"_id": "$person_id", "total": {"$sum": "$points"}}},
     ]
+    balances = await (await ledger.aggregate(pipeline)).to_list()
     assert len(balances) == 500
     assert {row["total"] for row in balances} == {10}  # nobody paid twice
