@@ -4,9 +4,11 @@ Each service's bootstrap builds a `ServiceRuntime`, registers its handlers on `r
 and hands `runtime.lifespan` to FastAPI, so the HTTP API and the Kafka side start and stop together.
 """
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
@@ -18,6 +20,8 @@ from shared.persistence.mongo import connect, ping
 from shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
+
+HOUSEKEEPING_SECONDS = 3600.0
 
 
 class ServiceRuntime:
@@ -50,6 +54,7 @@ class ServiceRuntime:
             retry_backoff_seconds=settings.consumer_retry_backoff_seconds,
         )
         self._setups: list[Callable[[], Awaitable[None]]] = [self.consumer.ensure_indexes]
+        self._housekeeping: asyncio.Task[None] | None = None
 
     def on_start(self, setup: Callable[[], Awaitable[None]]) -> None:
         """Run this (e.g. index creation) before the service takes traffic."""
@@ -66,12 +71,28 @@ class ServiceRuntime:
         self.consumer.subscribe()
         await self.broker.start()
         await self.relay.start()
+        self._housekeeping = asyncio.create_task(self._forget_old_markers(), name="forget-old-markers")
         logger.info("%s started", self.name)
 
     async def stop(self) -> None:
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
         await self.relay.stop()
         await self.broker.stop()
         await self.client.close()
+
+    async def _forget_old_markers(self) -> None:
+        retention = timedelta(hours=self.settings.processed_event_retention_hours)
+        while True:
+            try:
+                forgotten = await self.consumer.forget_handled_before(datetime.now(UTC) - retention)
+                if forgotten:
+                    logger.info("forgot %d handled-event markers older than %s", forgotten, retention)
+            except Exception:
+                logger.exception("could not purge handled-event markers; trying again later")
+            await asyncio.sleep(HOUSEKEEPING_SECONDS)
 
     async def database_ready(self) -> bool:
         return await ping(self.database)

@@ -21,3 +21,6 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(4, ge=1, description="Attempts for a failing handler before dead-lettering")
     consumer_retry_backoff_seconds: float = Field(0.2, ge=0, description="First retry delay; doubles each attempt")
     topic_partitions: int = Field(3, ge=1)
+    processed_event_retention_hours: float = Field(
+        24 * 14, gt=0, description="How long a consumer remembers a handled event id (longer than any redelivery)"
+    )

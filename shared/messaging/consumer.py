@@ -64,6 +64,11 @@ class ReliableConsumer:
     async def ensure_indexes(self) -> None:
         await self.database[PROCESSED_EVENTS].create_index("handled_at")
 
+    async def forget_handled_before(self, cutoff: datetime) -> int:
+        """Drop idempotency markers older than any redelivery can be (FerretDB has no TTL index)."""
+        result = await self.database[PROCESSED_EVENTS].delete_many({"handled_at": {"$lt": cutoff}})
+        return result.deleted_count
+
     def subscribe(self) -> None:
         """Register one subscriber over every topic this consumer reads (call before broker.start)."""
         if not self._topics:

@@ -48,9 +48,11 @@ class OutboxRelay:
         self.max_backoff_seconds = max_backoff_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._hints: list[tuple[str, str]] = []
 
-    def notify(self) -> None:
-        """Something was written to an outbox: publish it now."""
+    def notify(self, collection: str, entry_id: str) -> None:
+        """An entry was just written to an outbox: publish it now, found by its id."""
+        self._hints.append((collection, entry_id))
         self._wake.set()
 
     async def start(self) -> None:
@@ -64,54 +66,82 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         failures = 0
+        sweep_due = True  # at start: whatever a crash left behind
         while True:
             try:
-                await self.drain()
+                if sweep_due:
+                    await self.drain()
+                    sweep_due = False
+                else:
+                    await self.drain_hinted()
                 failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception:
                 failures += 1
+                sweep_due = True  # the failed entries are still pending: the sweep finds them
                 delay = min(self.max_backoff_seconds, 0.1 * 2**failures)
                 logger.exception("outbox relay failed; retrying in %.1f s", delay)
                 await asyncio.sleep(delay)
                 continue
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.sweep_seconds)
+            except TimeoutError:
+                sweep_due = True  # entries another replica wrote, or one whose hint was lost
             self._wake.clear()
 
+    async def drain_hinted(self) -> int:
+        """Publish the entries this process announced, looked up by _id: cheap at any outbox size."""
+        published = 0
+        while self._hints:
+            batch, self._hints = self._hints[: self.batch_size], self._hints[self.batch_size :]
+            pending: list[tuple[str, Document]] = []
+            for name, entry_id in batch:
+                # Filter on _id alone: FerretDB v1 looks that up directly but scans for any other filter.
+                entry = await self.database[name].find_one({"_id": entry_id})
+                if entry is not None and entry["outbox_state"] == PENDING:  # else a sweep published it
+                    pending.append((name, entry))
+            published += await self._publish(pending)
+        return published
+
     async def drain(self) -> int:
-        """Publish every pending entry; return how many events went out."""
+        """Sweep every outbox for pending entries and publish them; return how many events went out."""
         published = 0
         for name in self.collections:
-            collection = self.database[name]
             while True:
-                self._wake.clear()  # what is written from here on is caught by the next query
+                self._hints.clear()  # the sweep's query covers everything written before it
                 entries = await (
-                    collection.find({"outbox_state": PENDING})
+                    self.database[name]
+                    .find({"outbox_state": PENDING})
                     .sort([("committed_at", 1)])
                     .limit(self.batch_size)
                     .to_list()
                 )
                 if not entries:
                     break
-                events = [OutboxEvent.from_document(event) for entry in entries for event in entry["events"]]
-                failpoint("outbox.before_publish")
-                try:
-                    await self.publisher.publish(events)
-                except Exception:
-                    await self._count_attempt(name, entries)
-                    raise
-                await collection.update_many(
-                    {"_id": {"$in": [entry["_id"] for entry in entries]}},
-                    {"$set": {"outbox_state": PUBLISHED, "published_at": datetime.now(UTC)}},
-                )
-                published += len(events)
+                published += await self._publish([(name, entry) for entry in entries])
         return published
 
-    async def _count_attempt(self, name: str, entries: list[Document]) -> None:
+    async def _publish(self, entries: list[tuple[str, Document]]) -> int:
+        if not entries:
+            return 0
+        events = [OutboxEvent.from_document(event) for _, entry in entries for event in entry["events"]]
+        failpoint("outbox.before_publish")
+        try:
+            await self.publisher.publish(events)
+        except Exception:
+            await self._count_attempt(entries)
+            raise
+        published_at = datetime.now(UTC)
+        for name, entry in entries:  # by _id, one by one: FerretDB looks these up without a scan
+            await self.database[name].update_one(
+                {"_id": entry["_id"]}, {"$set": {"outbox_state": PUBLISHED, "published_at": published_at}}
+            )
+        return len(events)
+
+    async def _count_attempt(self, entries: list[tuple[str, Document]]) -> None:
         # Only the relay writes these fields, so a plain $set of the next count loses nothing.
-        for entry in entries:
+        for name, entry in entries:
             await self.database[name].update_one(
                 {"_id": entry["_id"]}, {"$set": {"outbox_attempts": entry.get("outbox_attempts", 0) + 1}}
             )

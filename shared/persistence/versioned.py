@@ -53,7 +53,7 @@ def commit_id(aggregate_id: str, version: int) -> str:
 
 class VersionedStore:
     def __init__(
-        self, database: AsyncDatabase[Document], name: str, on_commit: Callable[[], None] | None = None
+        self, database: AsyncDatabase[Document], name: str, on_commit: Callable[[str, str], None] | None = None
     ) -> None:
         self.heads = database[name]
         self.commits = database[f"{name}_commits"]
@@ -100,17 +100,20 @@ class VersionedStore:
                 raise ConcurrencyConflict(f"{aggregate_id} is already at version {version}") from error
             raise
         if events and self.on_commit is not None:
-            self.on_commit()
+            self.on_commit(self.commits.name, document["_id"])
         await self._write_head(aggregate_id, version, state)
         return version
 
     async def _write_head(self, aggregate_id: str, version: int, state: Document) -> None:
-        # The version filter keeps a slow writer from putting an older state back; on FerretDB it is
-        # not atomic, but the head is only a cache: loads always check the commits for newer ones.
+        # Skip if a newer head is already there, so a slow writer does not put an older state back.
+        # Not atomic (nothing is on FerretDB), but the head is only a cache: loads always probe the
+        # commits for newer versions. Both calls filter on _id alone, which FerretDB v1 looks up
+        # directly; any other filter field would make it scan the whole collection.
+        head = await self.heads.find_one({"_id": aggregate_id}, {"version": 1})
+        if head is not None and head["version"] >= version:
+            return
         try:
-            await self.heads.replace_one(
-                {"_id": aggregate_id, "version": {"$lt": version}}, {**state, "version": version}, upsert=True
-            )
+            await self.heads.replace_one({"_id": aggregate_id}, {**state, "version": version}, upsert=True)
         except (DuplicateKeyError, OperationFailure) as error:
-            if not is_duplicate_key(error):  # the head is already newer: nothing to do
+            if not is_duplicate_key(error):  # two first writes raced: the other one is there
                 raise

@@ -17,7 +17,7 @@ COLLECTION = "ledger"
 
 
 class MongoLedger:
-    def __init__(self, database: AsyncDatabase[Document], on_append: Callable[[], None] | None = None) -> None:
+    def __init__(self, database: AsyncDatabase[Document], on_append: Callable[[str, str], None] | None = None) -> None:
         self.database = database
         self.entries_collection = database[COLLECTION]
         self.on_append = on_append
@@ -52,7 +52,7 @@ class MongoLedger:
             },
         )
         if added and self.on_append is not None:
-            self.on_append()
+            self.on_append(COLLECTION, entry.id)
         return added
 
     async def balance(self, person_id: str) -> int:
