@@ -1,10 +1,13 @@
 """The first live slice through all four services, over HTTP and real Kafka, as a user sees it."""
 
+import json
 from typing import Any
 
 import httpx
 
-from tests.support.kafka import eventually
+from shared.contracts.enrolment import TOPIC as ENROLMENT_TOPIC
+from shared.contracts.gamification import TOPIC as GAMIFICATION_TOPIC
+from tests.support.kafka import eventually, header, read_topic
 from tests.support.platform import Platform
 
 
@@ -84,3 +87,28 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(platform: Platf
         course = (await client.get(f"{enrolment}/courses/{course_id}")).json()
         assert course["cohorts"][0]["enrolled"] == 1
         assert course["waitlist_length"] == 0
+
+
+async def test_the_correlation_id_of_a_request_travels_with_every_event_it_causes(platform: Platform) -> None:
+    enrolment = platform.url("enrolment")
+    async with httpx.AsyncClient(timeout=10) as client:
+        course_id = (await client.post(f"{enrolment}/courses", json={"title": "SQL", "capacity": 3})).json()["id"]
+        answer = await client.post(
+            f"{enrolment}/courses/{course_id}/applications",
+            json={"person_id": "zoya", "locale": "en"},
+            headers={"X-Correlation-ID": "trace-zoya-1"},
+        )
+        assert answer.headers["x-correlation-id"] == "trace-zoya-1"
+
+    def about_zoya(records: list[Any]) -> list[Any]:
+        return [r for r in records if r.value and json.loads(r.value).get("person_id") == "zoya"]
+
+    enrolled = about_zoya(
+        await read_topic(platform.servers.kafka_bootstrap, platform.topic_prefix + ENROLMENT_TOPIC, at_least=1)
+    )
+    assert [header(r, "ce_correlationid") for r in enrolled] == ["trace-zoya-1"]
+    awarded = await eventually(
+        lambda: read_topic(platform.servers.kafka_bootstrap, platform.topic_prefix + GAMIFICATION_TOPIC, at_least=1),
+        lambda records: len(about_zoya(records)) == 1,
+    )
+    assert [header(r, "ce_correlationid") for r in about_zoya(awarded)] == ["trace-zoya-1"]

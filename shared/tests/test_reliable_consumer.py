@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
@@ -136,3 +137,15 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_then_replayed_once_
     await eventually(harness.effects, lambda people: people == ["anna", "boris"])
     await asyncio.sleep(0.5)
     assert harness.calls.count("anna") == 4
+
+
+async def test_handled_event_markers_are_forgotten_only_after_their_retention(harness: Harness) -> None:
+    await harness.send(cloud_event_record(enrolled("anna")))
+    await eventually(harness.effects, lambda people: people == ["anna"])
+    markers = harness.database["processed_events"]
+    await eventually(lambda: markers.count_documents({}), lambda n: n == 1)
+    consumer = ReliableConsumer(name="purger", database=harness.database, broker=build_broker("unused:1", "x"))
+    assert await consumer.forget_handled_before(datetime.now(UTC) - timedelta(days=1)) == 0
+    assert await markers.count_documents({}) == 1
+    assert await consumer.forget_handled_before(datetime.now(UTC) + timedelta(seconds=1)) == 1
+    assert await markers.count_documents({}) == 0
