@@ -16,7 +16,7 @@ class ServiceSettings(BaseSettings):
     http_port: int
     log_level: str = "INFO"
     outbox_sweep_seconds: float = Field(
-        10.0, description="Safety-net sweep of the outbox for what another replica or a crash left behind"
+        30.0, description="Safety-net sweep of the outbox for what another replica or a lost wake-up left behind"
     )
     consumer_max_attempts: int = Field(4, ge=1, description="Attempts for a failing handler before dead-lettering")
     consumer_retry_backoff_seconds: float = Field(0.2, ge=0, description="First retry delay; doubles each attempt")

@@ -5,8 +5,10 @@ A document is an outbox entry when it has `events` and `outbox_state` (see
 then marks them published. A crash between the two publishes again on restart: consumers are
 idempotent by event id, so that costs nothing but a duplicate record.
 
-It wakes when the service writes (`notify`), sweeps once at start for what a crash left behind,
-and sweeps rarely after that for entries written by another replica of the service.
+It wakes when the service writes (`notify` names the entry, which the relay then reads by _id),
+sweeps once at start for what a crash left behind, and sweeps rarely after that for entries another
+replica wrote. Only the sweep queries by `outbox_state`: FerretDB v1 scans a collection for any
+filter other than _id, so the per-write path never does.
 """
 
 import asyncio
@@ -36,7 +38,7 @@ class OutboxRelay:
         collections: list[str],
         publisher: EventPublisher,
         *,
-        sweep_seconds: float = 10.0,
+        sweep_seconds: float = 30.0,
         batch_size: int = 500,
         max_backoff_seconds: float = 5.0,
     ) -> None:
