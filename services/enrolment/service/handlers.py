@@ -36,7 +36,7 @@ async def apply(command: Apply, courses: CourseRepository) -> tuple[Application,
         await courses.save(course, expected_version=version)
         return application, course
 
-    return await retry_on_conflict(attempt)
+    return await retry_on_conflict(attempt, aggregate_id=command.course_id)
 
 
 async def get_course(course_id: str, courses: CourseRepository) -> tuple[Course, int]:
