@@ -111,7 +111,9 @@ class OutboxRelay:
         published = 0
         for name in self.collections:
             while True:
-                self._hints.clear()  # the sweep's query covers everything written before it
+                # This query covers what was written to this collection before it: drop only those hints,
+                # not those of a collection already swept, whose newer entries would wait for the next sweep.
+                self._hints = [hint for hint in self._hints if hint[0] != name]
                 entries = await (
                     self.database[name]
                     .find({"outbox_state": PENDING})

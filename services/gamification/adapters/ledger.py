@@ -56,7 +56,7 @@ class MongoLedger:
         return added
 
     async def balance(self, person_id: str) -> int:
-        # Summed from the entries, never kept as a counter: FerretDB's $inc is not atomic.
+        # Summed from the entries, never kept as a counter: FerretDB applies increments as read-then-replace.
         rows = await (
             await self.entries_collection.aggregate(
                 [{"$match": {"person_id": person_id}}, {"$group": {"_id": None, "total": {"$sum": "$points"}}}]
