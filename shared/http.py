@@ -1,11 +1,17 @@
 """What every service's HTTP API shares: correlation ids, error answers, health endpoints."""
 
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.audit import AuditLog
+from shared.auth.http import Gatekeeper, caller
+from shared.auth.policy import Access, allow
+from shared.auth.tokens import Principal
 from shared.errors import Conflict, Invalid, NotFound, OwleryError
 from shared.observability import bind_correlation_id
 
@@ -57,7 +63,41 @@ def health_router(ready_checks: dict[str, Callable[[], Awaitable[bool]]]) -> API
     return router
 
 
-def prepare_app(app: FastAPI) -> FastAPI:
+PRIVACY_POLICY: dict[str, Access] = {
+    "GET /privacy/people/{person_id}": allow("hr_admin", "admin"),
+    "GET /privacy/audit": allow("hr_admin", "admin"),
+}
+"""Who may use the privacy endpoints every service has; each service's policy includes it."""
+
+
+def privacy_router(service: str, export: Callable[[str], Awaitable[dict[str, Any]]], audit: AuditLog) -> APIRouter:
+    """What the service holds on one person (for an HR export), and its log of privileged actions."""
+    router = APIRouter(prefix="/privacy", tags=["privacy"])
+
+    @router.get("/people/{person_id}", summary="Everything this service holds on one person")
+    async def export_person(person_id: str, who: Annotated[Principal, Depends(caller)]) -> dict[str, Any]:
+        document = await export(person_id)
+        await audit.record("person.exported", who.person_id, person_id)
+        return {"service": service, "person_id": person_id, **document}
+
+    @router.get("/audit", summary="Privileged actions, newest first, about one person or by one actor")
+    async def audit_log(
+        subject_id: str | None = None,
+        actor_id: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[dict[str, Any]]:
+        if (subject_id is None) == (actor_id is None):
+            raise Invalid("give exactly one of subject_id and actor_id", field="subject_id")
+        entries = await (audit.about(subject_id, limit) if subject_id else audit.by_actor(str(actor_id), limit))
+        return [asdict(entry) for entry in entries]
+
+    return router
+
+
+def prepare_app(app: FastAPI, gatekeeper: Gatekeeper) -> FastAPI:
+    """Correlation ids, error answers, and the gate on every route defined after this call."""
+    gatekeeper.install(app)
+    app.state.gatekeeper = gatekeeper
     app.add_middleware(CorrelationIdMiddleware)
     app.add_exception_handler(OwleryError, _owlery_error)
     return app

@@ -12,6 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
+from shared.audit import AuditLog
+from shared.auth.http import Gatekeeper, IsBlocked
+from shared.auth.policy import Guardrails
+from shared.auth.tokens import KeySet, TokenRules, TokenVerifier, http_key_fetcher
 from shared.contracts.base import IntegrationEvent
 from shared.messaging.consumer import ReliableConsumer
 from shared.messaging.kafka import KafkaEventPublisher, build_broker, ensure_topics
@@ -53,8 +57,26 @@ class ServiceRuntime:
             max_attempts=settings.consumer_max_attempts,
             retry_backoff_seconds=settings.consumer_retry_backoff_seconds,
         )
+        self.audit = AuditLog(self.database)
+        self.token_verifier = TokenVerifier(
+            TokenRules(
+                issuer=settings.oidc_issuer,
+                audience=settings.oidc_audience,
+                algorithms=tuple(settings.oidc_algorithms),
+                person_claim=settings.oidc_person_claim,
+                roles_claim=settings.oidc_roles_claim,
+                role_map=settings.oidc_role_map,
+            ),
+            KeySet(http_key_fetcher(settings.oidc_issuer, settings.oidc_jwks_url)),
+        )
         self._setups: list[Callable[[], Awaitable[None]]] = [self.consumer.ensure_indexes]
         self._housekeeping: asyncio.Task[None] | None = None
+
+    def gatekeeper(
+        self, guardrails: Guardrails, *, is_blocked: IsBlocked | None = None, provisioning_token: str | None = None
+    ) -> Gatekeeper:
+        """The gate for this service's HTTP API: its policy, checked against this runtime's token verifier."""
+        return Gatekeeper(guardrails, self.token_verifier, is_blocked=is_blocked, provisioning_token=provisioning_token)
 
     def on_start(self, setup: Callable[[], Awaitable[None]]) -> None:
         """Run this (e.g. index creation) before the service takes traffic."""

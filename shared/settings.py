@@ -1,7 +1,15 @@
 """Settings every service has; each service subclasses with its own env prefix (OWLERY_<SERVICE>_...)."""
 
-from pydantic import Field
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_ISSUER = "http://127.0.0.1:8005/dev-oidc"
+"""The development issuer `make run` starts inside the directory service; never trusted outside dev mode."""
+
+DEV_SECRET_PREFIX = "dev-only-"
+"""Every default secret starts with this, so a production start can tell it was never configured."""
 
 
 class ServiceSettings(BaseSettings):
@@ -21,6 +29,35 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(4, ge=1, description="Attempts for a failing handler before dead-lettering")
     consumer_retry_backoff_seconds: float = Field(0.2, ge=0, description="First retry delay; doubles each attempt")
     topic_partitions: int = Field(3, ge=1)
+    mode: Literal["dev", "production"] = Field(
+        "production", description="dev trusts the development issuer and default secrets; production refuses both"
+    )
+    oidc_issuer: str = Field(DEV_ISSUER, description="Issuer (iss) of the access tokens; its JWKS is discovered")
+    oidc_audience: str = Field("owlery", description="Audience (aud) the tokens must be issued for")
+    oidc_jwks_url: str | None = Field(None, description="JWKS address, if not the one the issuer's discovery names")
+    oidc_algorithms: list[str] = Field(
+        ["RS256"], description="Signature algorithms accepted (pinned, never the token's)"
+    )
+    oidc_person_claim: str = Field("sub", description="Claim holding the directory person id (Entra: oid)")
+    oidc_roles_claim: str = Field("roles", description="Claim listing the caller's roles or groups (Okta: groups)")
+    oidc_role_map: dict[str, str] = Field(
+        default_factory=dict, description="IdP role or group name -> Owlery role; Owlery role names map to themselves"
+    )
     processed_event_retention_hours: float = Field(
         24 * 14, gt=0, description="How long a consumer remembers a handled event id (longer than any redelivery)"
     )
+
+    @model_validator(mode="after")
+    def _refuse_dev_setup_outside_dev(self) -> Self:
+        if self.mode == "dev":
+            return self
+        if self.oidc_issuer.rstrip("/") == DEV_ISSUER or self.oidc_issuer.rstrip("/").endswith("/dev-oidc"):
+            raise ValueError("oidc_issuer: the development issuer is only trusted in dev mode")
+        defaults = [
+            name
+            for name, value in self
+            if isinstance(value, SecretStr) and value.get_secret_value().startswith(DEV_SECRET_PREFIX)
+        ]
+        if defaults:
+            raise ValueError(f"default development secrets outside dev mode: {', '.join(defaults)}")
+        return self

@@ -3,7 +3,7 @@
 Importing this package registers every contract, so `contract_for(ce_type)` knows them all.
 """
 
-from shared.contracts import enrolment, gamification, mentoring
+from shared.contracts import directory, enrolment, gamification, mentoring
 from shared.contracts.base import IntegrationEvent, all_contracts, contract_for
 
-__all__ = ["IntegrationEvent", "all_contracts", "contract_for", "enrolment", "gamification", "mentoring"]
+__all__ = ["IntegrationEvent", "all_contracts", "contract_for", "directory", "enrolment", "gamification", "mentoring"]
