@@ -7,13 +7,19 @@ from gamification.config import GamificationSettings
 from gamification.entrypoints import consumers
 from shared.contracts.gamification import PointsAwardedV1
 from shared.observability import configure_logging
+from shared.persistence.people import DirectoryCopy
 from shared.runtime import ServiceRuntime
+
+PEOPLE_FIELDS = ("display_name", "department")
+"""What gamification keeps of the directory: enough to show a leaderboard by name and department."""
 
 
 @dataclass
 class Gamification:
     runtime: ServiceRuntime
     ledger: MongoLedger
+    people: DirectoryCopy
+    """This service's copy of the directory (the `people` collection); pass it to the privacy use cases."""
 
 
 def bootstrap(settings: GamificationSettings | None = None) -> Gamification:
@@ -23,6 +29,7 @@ def bootstrap(settings: GamificationSettings | None = None) -> Gamification:
         settings, name="gamification", publishes=[PointsAwardedV1], outbox_collections=[COLLECTION]
     )
     ledger = MongoLedger(runtime.database, on_append=runtime.relay.notify)
+    people = DirectoryCopy(runtime.database, fields=PEOPLE_FIELDS)
     runtime.on_start(ledger.ensure_indexes)
-    consumers.register(runtime.consumer, ledger)
-    return Gamification(runtime=runtime, ledger=ledger)
+    consumers.register(runtime.consumer, ledger, people, runtime.audit)
+    return Gamification(runtime=runtime, ledger=ledger, people=people)

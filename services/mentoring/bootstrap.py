@@ -2,19 +2,26 @@
 
 from dataclasses import dataclass
 
+from mentoring.adapters.erasures import MongoErasures
 from mentoring.adapters.repository import MongoProgrammeRepository
 from mentoring.config import MentoringSettings
 from mentoring.entrypoints import consumers
 from shared.contracts import mentoring as contracts
 from shared.observability import configure_logging
+from shared.persistence.people import DirectoryCopy
 from shared.persistence.versioned import VersionedStore
 from shared.runtime import ServiceRuntime
+
+# What pairing mentors with mentees needs (reporting line, role); no e-mail.
+PEOPLE_FIELDS = ("display_name", "locale", "time_zone", "department", "manager_id", "job_title")
 
 
 @dataclass
 class Mentoring:
     runtime: ServiceRuntime
     programmes: MongoProgrammeRepository
+    people: DirectoryCopy
+    erasures: MongoErasures
 
 
 def bootstrap(settings: MentoringSettings | None = None) -> Mentoring:
@@ -28,6 +35,17 @@ def bootstrap(settings: MentoringSettings | None = None) -> Mentoring:
     )
     store = VersionedStore(runtime.database, "programmes", on_commit=runtime.relay.notify)
     runtime.on_start(store.ensure_indexes)
-    service = Mentoring(runtime=runtime, programmes=MongoProgrammeRepository(store))
-    consumers.register(service.runtime.consumer)
+    service = Mentoring(
+        runtime=runtime,
+        programmes=MongoProgrammeRepository(store),
+        people=DirectoryCopy(runtime.database, fields=PEOPLE_FIELDS),
+        erasures=MongoErasures(runtime.database),
+    )
+    consumers.register(
+        runtime.consumer,
+        people=service.people,
+        programmes=service.programmes,
+        erasures=service.erasures,
+        audit=runtime.audit,
+    )
     return service

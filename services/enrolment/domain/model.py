@@ -5,12 +5,20 @@ application of the course, so two applicants racing for the last seat are two wr
 aggregate, and the version check in the repository lets only one of them win.
 """
 
+import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from enrolment.domain.events import ApplicantEnrolled, ApplicantWaitlisted, CourseCreated, DomainEvent
 from shared.errors import Conflict, Invalid
+
+FORMER_EMPLOYEE_PREFIX = "former-employee-"
+
+
+def former_employee_id() -> str:
+    """A fresh stand-in for an erased person: random, so nobody can recompute it from a known person id."""
+    return FORMER_EMPLOYEE_PREFIX + secrets.token_hex(6)
 
 
 class ApplicationStatus(StrEnum):
@@ -37,7 +45,7 @@ class Cohort:
 class Application:
     id: str
     person_id: str
-    locale: str
+    locale: str | None  # None once the person was erased: a former employee has no language preference
     status: ApplicationStatus
     cohort_id: str | None = None
 
@@ -62,6 +70,8 @@ class Course:
         return course
 
     def apply(self, person_id: str, locale: str, application_id: str) -> Application:
+        if person_id.startswith(FORMER_EMPLOYEE_PREFIX):
+            raise Invalid("former employees cannot apply", field="person_id")
         existing = self.applications.get(person_id)
         if existing is not None:
             raise AlreadyApplied(
@@ -85,6 +95,38 @@ class Course:
 
     def waitlist_position(self, person_id: str) -> int | None:
         return self.waitlist.index(person_id) + 1 if person_id in self.waitlist else None
+
+    def involves(self, person_id: str) -> bool:
+        return (
+            person_id in self.applications
+            or person_id in self.waitlist
+            or any(person_id in cohort.enrolled for cohort in self.cohorts)
+        )
+
+    def erase_person(self, person_id: str, replacement: str) -> bool:
+        """Put a former employee in the person's place; False if the person is not here (erased already).
+
+        Seats, queue order and application ids stay as they were, so counts and other people's
+        positions do not move; the locale goes with the person. No event is recorded: erasure is
+        not news for other services (they follow the directory themselves), and an event would
+        only carry the person's trace to Kafka.
+        """
+        if not self.involves(person_id):
+            return False
+        if self.involves(replacement):
+            raise ValueError("the replacement id is already in use in this course")
+        self.applications = {
+            (replacement if key == person_id else key): (
+                Application(application.id, replacement, None, application.status, application.cohort_id)
+                if key == person_id
+                else application
+            )
+            for key, application in self.applications.items()
+        }
+        for cohort in self.cohorts:
+            cohort.enrolled = [replacement if p == person_id else p for p in cohort.enrolled]
+        self.waitlist = [replacement if p == person_id else p for p in self.waitlist]
+        return True
 
     # The state as plain data, for the repository: the domain decides its own shape.
     def to_state(self) -> dict[str, Any]:
@@ -112,7 +154,7 @@ class Course:
             cohorts=[Cohort(c["id"], c["capacity"], list(c["enrolled"])) for c in state["cohorts"]],
             applications={
                 a["person_id"]: Application(
-                    a["id"], a["person_id"], a["locale"], ApplicationStatus(a["status"]), a["cohort_id"]
+                    a["id"], a["person_id"], a.get("locale"), ApplicationStatus(a["status"]), a["cohort_id"]
                 )
                 for a in state["applications"]
             },

@@ -1,7 +1,23 @@
-"""Events the enrolment service subscribes to: none yet (the directory and mentoring issues add some)."""
+"""Events the enrolment service subscribes to: the employee directory (more come with the mentoring issue)."""
 
+from enrolment.service import handlers
+from enrolment.service.ports import CourseRepository, Erasures
+from shared.audit import AuditLog
 from shared.messaging.consumer import ReliableConsumer
+from shared.persistence.people import DirectoryCopy, follow_directory
 
 
-def register(consumer: ReliableConsumer) -> None:
+def register(
+    consumer: ReliableConsumer,
+    *,
+    people: DirectoryCopy,
+    courses: CourseRepository,
+    erasures: Erasures,
+    audit: AuditLog | None = None,
+) -> None:
     """Every subscription of the service, in one place."""
+
+    async def erase(person_id: str) -> None:
+        await handlers.erase_person(person_id, courses, people, erasures)
+
+    follow_directory(consumer, people, erase, audit)

@@ -1,14 +1,15 @@
 """The enrolment HTTP API: translate requests to use cases and results to JSON."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from enrolment.bootstrap import Enrolment, bootstrap
 from enrolment.domain.model import Application, Course
+from enrolment.entrypoints.policy import GUARDRAILS
 from enrolment.service import handlers
-from shared.http import health_router, prepare_app
+from shared.http import health_router, prepare_app, privacy_router
 
 
 class CourseIn(BaseModel):
@@ -70,8 +71,14 @@ class ApplicationOut(BaseModel):
 def create_app(service: Enrolment | None = None) -> FastAPI:
     service = service or bootstrap()
     runtime = service.runtime
-    app = prepare_app(FastAPI(title="Owlery enrolment", version="0.1.0", lifespan=runtime.lifespan))
+    gatekeeper = runtime.gatekeeper(GUARDRAILS, is_blocked=service.people.is_blocked)
+    app = prepare_app(FastAPI(title="Owlery enrolment", version="0.1.0", lifespan=runtime.lifespan), gatekeeper)
     app.include_router(health_router({"database": runtime.database_ready, "broker": runtime.broker_ready}))
+
+    async def export(person_id: str) -> dict[str, Any]:
+        return await handlers.export_person(person_id, service.courses, service.people)
+
+    app.include_router(privacy_router("enrolment", export, runtime.audit))
 
     @app.post("/courses", status_code=201, response_model=CourseOut, tags=["courses"])
     async def create_course(body: CourseIn) -> CourseOut:
@@ -98,7 +105,7 @@ def create_app(service: Enrolment | None = None) -> FastAPI:
     )
     async def apply(course_id: str, body: ApplicationIn) -> ApplicationOut:
         application, course = await handlers.apply(
-            handlers.Apply(course_id, body.person_id, body.locale), service.courses
+            handlers.Apply(course_id, body.person_id, body.locale), service.courses, people=service.people
         )
         return ApplicationOut.of(application, course)
 

@@ -1,17 +1,26 @@
-"""An in-memory course repository that behaves like the versioned store: state round-trips, versions clash."""
+"""In-memory stand-ins for the adapters: a course repository that behaves like the versioned store
+(state round-trips, versions clash, every version kept with its events), a directory copy, an erasure ledger."""
 
 import asyncio
 import builtins
+import dataclasses
 from typing import Any
 
+from enrolment.adapters.erasures import replace_value
 from enrolment.domain.events import DomainEvent
 from enrolment.domain.model import Course
 from shared.concurrency import ConcurrencyConflict
 
 
+def names(value: Any, person_id: str) -> bool:
+    """True if `person_id` is stored anywhere in `value`."""
+    return bool(replace_value(value, person_id, f"\0{person_id}") != value)
+
+
 class InMemoryCourseRepository:
     def __init__(self, *, yield_on_load: bool = False) -> None:
         self.states: dict[str, tuple[dict[str, Any], int]] = {}
+        self.history: dict[str, builtins.list[dict[str, Any]]] = {}  # per course, version N at index N-1
         self.titles: dict[str, str] = {}
         self.published: builtins.list[DomainEvent] = []
         self.conflicts = 0
@@ -32,7 +41,10 @@ class InMemoryCourseRepository:
             self.conflicts += 1
             raise ConcurrencyConflict(f"{course.id} is at version {current}, not {expected_version}")
         # A copy through plain data, as a real store would keep it: nothing shared by reference.
-        self.states[course.id] = (Course.from_state(course.id, course.to_state()).to_state(), expected_version + 1)
+        state = Course.from_state(course.id, course.to_state()).to_state()
+        self.states[course.id] = (state, expected_version + 1)
+        commit = {"state": state, "events": [dataclasses.asdict(event) for event in course.events]}
+        self.history.setdefault(course.id, []).append(commit)
         self.published.extend(course.events)
         course.events.clear()
 
@@ -40,3 +52,58 @@ class InMemoryCourseRepository:
         return [Course.from_state(course_id, state) for course_id, (state, _) in sorted(self.states.items())][
             offset : offset + limit
         ]
+
+    async def involving(self, person_id: str) -> builtins.list[str]:
+        return sorted(
+            course_id
+            for course_id in self.states
+            if names(self.states[course_id][0], person_id) or names(self.history.get(course_id, []), person_id)
+        )
+
+    async def erase_from_history(self, course_id: str, person_id: str, replacement: str, through_version: int) -> int:
+        changed = 0
+        for commit in self.history.get(course_id, [])[:through_version]:
+            course = Course.from_state(course_id, commit["state"])
+            state = course.to_state() if course.erase_person(person_id, replacement) else commit["state"]
+            events = replace_value(commit["events"], person_id, replacement)
+            if state != commit["state"] or events != commit["events"]:
+                commit.update(state=state, events=events)
+                changed += 1
+        return changed
+
+
+class InMemoryPeople:
+    """The directory copy's rules: a deactivated or erased person is blocked, an unknown one is not."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, dict[str, Any]] = {}
+
+    def upsert(self, person_id: str, *, active: bool = True, **fields: Any) -> None:
+        self.documents[person_id] = {"active": active, "erased": False, "version": 1, **fields}
+
+    def deactivate(self, person_id: str) -> None:
+        self.documents.setdefault(person_id, {"erased": False, "version": 1})["active"] = False
+
+    async def is_blocked(self, person_id: str) -> bool:
+        document = self.documents.get(person_id)
+        return document is not None and (not document["active"] or document["erased"])
+
+    async def export(self, person_id: str) -> dict[str, Any] | None:
+        document = self.documents.get(person_id)
+        return None if document is None or document["erased"] else dict(document)
+
+    async def apply_erased(self, person_id: str) -> None:
+        self.documents[person_id] = {"active": False, "erased": True}
+
+
+class InMemoryErasures:
+    def __init__(self) -> None:
+        self.under_way: dict[str, str] = {}
+        self.begun = 0
+
+    async def begin(self, person_id: str, replacement: str) -> str:
+        self.begun += 1
+        return self.under_way.setdefault(person_id, replacement)
+
+    async def finish(self, person_id: str) -> None:
+        self.under_way.pop(person_id, None)

@@ -1,9 +1,11 @@
 """The course decides seats: first come enrolled, the rest waitlisted in order, one application per person."""
 
+import re
+
 import pytest
 
 from enrolment.domain.events import ApplicantEnrolled, ApplicantWaitlisted, CourseCreated
-from enrolment.domain.model import AlreadyApplied, ApplicationStatus, Course
+from enrolment.domain.model import AlreadyApplied, ApplicationStatus, Course, former_employee_id
 from shared.errors import Conflict, Invalid
 
 
@@ -118,3 +120,54 @@ def test_to_state_shares_nothing_with_the_course() -> None:
 
     assert subject.cohorts[0].enrolled == ["p1"]
     assert subject.waitlist == []
+
+
+def test_erasing_a_person_puts_a_former_employee_in_their_seat_and_place() -> None:
+    subject = course(capacity=2)
+    for n in range(1, 6):
+        subject.apply(f"p{n}", "ru", f"a{n}")
+    subject.events.clear()
+
+    assert subject.erase_person("p2", "former-employee-000000000002") is True
+    assert subject.erase_person("p4", "former-employee-000000000004") is True
+
+    assert subject.cohorts[0].enrolled == ["p1", "former-employee-000000000002"]
+    assert subject.waitlist == ["p3", "former-employee-000000000004", "p5"]
+    assert list(subject.applications) == [
+        "p1",
+        "former-employee-000000000002",
+        "p3",
+        "former-employee-000000000004",
+        "p5",
+    ]
+    erased = subject.applications["former-employee-000000000002"]
+    assert (erased.id, erased.person_id, erased.locale, erased.status, erased.cohort_id) == (
+        "a2",
+        "former-employee-000000000002",
+        None,
+        ApplicationStatus.ENROLLED,
+        "cohort-1",
+    )
+    assert subject.waitlist_position("former-employee-000000000004") == 2
+    assert subject.events == []  # nothing to publish: the stand-in is no news for anyone
+    assert "p2" not in str(subject.to_state())
+    assert Course.from_state(subject.id, subject.to_state()) == subject
+
+
+def test_erasing_someone_who_is_not_there_changes_nothing() -> None:
+    subject = course(capacity=1)
+    subject.apply("p1", "en", "a1")
+    before = subject.to_state()
+
+    assert subject.erase_person("stranger", "former-employee-000000000001") is False
+    assert subject.to_state() == before
+
+
+def test_a_former_employee_id_is_random_and_cannot_apply() -> None:
+    first, second = former_employee_id(), former_employee_id()
+
+    assert first != second
+    assert re.fullmatch(r"former-employee-[0-9a-f]{12}", first)
+    with pytest.raises(Invalid) as raised:
+        course().apply(first, "en", "a1")
+    assert raised.value.details == {"field": "person_id"}

@@ -1,6 +1,7 @@
 """The ledger in MongoDB: one document per entry, keyed by its deed-derived id, carrying its outbox."""
 
 from collections.abc import Callable
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
@@ -83,3 +84,29 @@ class MongoLedger:
             )
             async for doc in cursor
         ]
+
+    async def reattribute(self, person_id: str, replacement: str) -> int:
+        """Give the person's entries and their outbox events to `replacement` (erasure; see the port).
+
+        Finding them scans the collection on FerretDB, which is fine for a rare erasure. Each rewrite is by
+        _id and `$set`s only the person and the events, never the outbox state: an unpublished entry stays
+        pending (and is published with the stand-in), and a relay marking one published meanwhile is kept.
+        """
+        found = await self.entries_collection.find({"person_id": person_id}, {"events": 1}).to_list()
+        for doc in found:
+            events = _replaced(doc.get("events", []), person_id, replacement)
+            await self.entries_collection.update_one(
+                {"_id": doc["_id"]}, {"$set": {"person_id": replacement, "events": events}}
+            )
+        return len(found)
+
+
+def _replaced(value: Any, old: str, new: str) -> Any:
+    """`value` with every string equal to `old` replaced: the event's data, key and subject all name the person."""
+    if isinstance(value, str):
+        return new if value == old else value
+    if isinstance(value, dict):
+        return {key: _replaced(item, old, new) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replaced(item, old, new) for item in value]
+    return value

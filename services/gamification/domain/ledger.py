@@ -1,10 +1,13 @@
 """The points ledger: append-only entries, one per (deed, rule), never changed once written.
 
 An entry's id derives from the event that caused it and the rule that priced it, so the same
-deed can never be credited twice, however often its event is delivered.
+deed can never be credited twice, however often its event is delivered. The one exception to
+"never changed" is erasure: an erased person's entries stay (totals per rule keep their sums) but
+are re-attributed to a former employee, a random stand-in that cannot be traced back to them.
 """
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +32,17 @@ class LedgerEntry:
     cause_event_id: str
     cause_event_type: str
     awarded_at: datetime
+
+    def attributed_to(self, person_id: str) -> "LedgerEntry":
+        return replace(self, person_id=person_id)
+
+
+FORMER_EMPLOYEE_PREFIX = "former-employee-"
+
+
+def former_employee_id() -> str:
+    """A fresh stand-in for an erased person: random, never derived from their id, so nothing links back."""
+    return FORMER_EMPLOYEE_PREFIX + secrets.token_hex(6)
 
 
 def entry_id(deed: Deed, rule: Rule) -> str:

@@ -1,14 +1,15 @@
 """The gamification HTTP API."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
 from pydantic import BaseModel
 
 from gamification.bootstrap import Gamification, bootstrap
+from gamification.entrypoints.policy import GUARDRAILS
 from gamification.service import handlers
-from shared.http import health_router, prepare_app
+from shared.http import health_router, prepare_app, privacy_router
 
 
 class LedgerEntryOut(BaseModel):
@@ -29,8 +30,14 @@ class AccountOut(BaseModel):
 def create_app(service: Gamification | None = None) -> FastAPI:
     service = service or bootstrap()
     runtime = service.runtime
-    app = prepare_app(FastAPI(title="Owlery gamification", version="0.1.0", lifespan=runtime.lifespan))
+    gatekeeper = runtime.gatekeeper(GUARDRAILS, is_blocked=service.people.is_blocked)
+    app = prepare_app(FastAPI(title="Owlery gamification", version="0.1.0", lifespan=runtime.lifespan), gatekeeper)
     app.include_router(health_router({"database": runtime.database_ready, "broker": runtime.broker_ready}))
+
+    async def export(person_id: str) -> dict[str, Any]:
+        return await handlers.export_person(person_id, service.ledger, service.people)
+
+    app.include_router(privacy_router("gamification", export, runtime.audit))
 
     @app.get("/people/{person_id}/points", response_model=AccountOut, tags=["points"])
     async def points(

@@ -5,6 +5,7 @@ every participant of the programme, so two registrations racing on one programme
 of one aggregate, and the version check in the repository makes the loser re-read and decide again.
 """
 
+import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -13,8 +14,14 @@ from mentoring.domain.events import DomainEvent, ParticipantRegistered, Programm
 from shared.errors import Conflict, Invalid
 
 LOCALES = ("ru", "en")
+FORMER_EMPLOYEE_PREFIX = "former-employee-"
 
 E = TypeVar("E", bound=StrEnum)
+
+
+def former_employee_id() -> str:
+    """A fresh stand-in for an erased person: random, so nobody can recompute it from a known person id."""
+    return FORMER_EMPLOYEE_PREFIX + secrets.token_hex(6)
 
 
 class ProgrammeKind(StrEnum):
@@ -36,7 +43,7 @@ class AlreadyRegistered(Conflict):
 class Participant:
     person_id: str
     role: Role
-    locale: str
+    locale: str | None  # None once the person was erased: a former employee has no language preference
 
 
 @dataclass
@@ -58,6 +65,8 @@ class Programme:
     def register(self, person_id: str, role: str, locale: str) -> Participant:
         if not person_id.strip():
             raise Invalid("a participant needs a person id", field="person_id")
+        if person_id.startswith(FORMER_EMPLOYEE_PREFIX):
+            raise Invalid("former employees cannot register", field="person_id")
         if locale not in LOCALES:
             raise Invalid(f"locale must be one of {', '.join(LOCALES)}", field="locale")
         parsed_role = _parse(Role, role, "role")
@@ -70,10 +79,27 @@ class Programme:
             )
         participant = Participant(person_id, parsed_role, locale)
         self.participants[person_id] = participant
-        self.events.append(
-            ParticipantRegistered(self.id, self.title, person_id, participant.role.value, participant.locale)
-        )
+        self.events.append(ParticipantRegistered(self.id, self.title, person_id, participant.role.value, locale))
         return participant
+
+    def erase_person(self, person_id: str, replacement: str) -> bool:
+        """Put a former employee in the person's place; False if the person is not here (erased already).
+
+        The role and the place in registration order stay, so the counts do not move; the locale
+        goes with the person. No event is recorded: erasure is not news for other services (they
+        follow the directory themselves), and an event would only carry the person's trace to Kafka.
+        """
+        if person_id not in self.participants:
+            return False
+        if replacement in self.participants:
+            raise ValueError("the replacement id is already in use in this programme")
+        self.participants = {
+            (replacement if key == person_id else key): (
+                Participant(replacement, participant.role, None) if key == person_id else participant
+            )
+            for key, participant in self.participants.items()
+        }
+        return True
 
     def count_by_role(self) -> dict[Role, int]:
         counts = dict.fromkeys(Role, 0)
@@ -98,7 +124,8 @@ class Programme:
             title=state["title"],
             kind=ProgrammeKind(state["kind"]),
             participants={
-                p["person_id"]: Participant(p["person_id"], Role(p["role"]), p["locale"]) for p in state["participants"]
+                p["person_id"]: Participant(p["person_id"], Role(p["role"]), p.get("locale"))
+                for p in state["participants"]
             },
         )
 

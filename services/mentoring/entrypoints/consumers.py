@@ -1,7 +1,23 @@
-"""Events the mentoring service subscribes to: none yet (subscriptions will be added here as they come)."""
+"""Events the mentoring service subscribes to: the employee directory (more will be added here as they come)."""
 
+from mentoring.service import handlers
+from mentoring.service.ports import Erasures, ProgrammeRepository
+from shared.audit import AuditLog
 from shared.messaging.consumer import ReliableConsumer
+from shared.persistence.people import DirectoryCopy, follow_directory
 
 
-def register(consumer: ReliableConsumer) -> None:
+def register(
+    consumer: ReliableConsumer,
+    *,
+    people: DirectoryCopy,
+    programmes: ProgrammeRepository,
+    erasures: Erasures,
+    audit: AuditLog | None = None,
+) -> None:
     """Every subscription of the service, in one place."""
+
+    async def erase(person_id: str) -> None:
+        await handlers.erase_person(person_id, programmes, people, erasures)
+
+    follow_directory(consumer, people, erase, audit)

@@ -1,14 +1,15 @@
 """The mentoring HTTP API: translate requests to use cases and results to JSON."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 from mentoring.bootstrap import Mentoring, bootstrap
 from mentoring.domain.model import Participant, Programme, Role
+from mentoring.entrypoints.policy import GUARDRAILS
 from mentoring.service import handlers
-from shared.http import health_router, prepare_app
+from shared.http import health_router, prepare_app, privacy_router
 
 Kind = Literal["classic", "reverse", "peer"]
 RoleName = Literal["mentor", "mentee"]
@@ -70,8 +71,14 @@ class ParticipantOut(BaseModel):
 def create_app(service: Mentoring | None = None) -> FastAPI:
     service = service or bootstrap()
     runtime = service.runtime
-    app = prepare_app(FastAPI(title="Owlery mentoring", version="0.1.0", lifespan=runtime.lifespan))
+    gatekeeper = runtime.gatekeeper(GUARDRAILS, is_blocked=service.people.is_blocked)
+    app = prepare_app(FastAPI(title="Owlery mentoring", version="0.1.0", lifespan=runtime.lifespan), gatekeeper)
     app.include_router(health_router({"database": runtime.database_ready, "broker": runtime.broker_ready}))
+
+    async def export(person_id: str) -> dict[str, Any]:
+        return await handlers.export_person(person_id, service.programmes, service.people)
+
+    app.include_router(privacy_router("mentoring", export, runtime.audit))
 
     @app.post("/programmes", status_code=201, response_model=ProgrammeOut, tags=["programmes"])
     async def create_programme(body: ProgrammeIn) -> ProgrammeOut:
@@ -97,7 +104,9 @@ def create_app(service: Mentoring | None = None) -> FastAPI:
     )
     async def register(programme_id: str, body: ParticipantIn) -> ParticipantOut:
         participant, programme = await handlers.register(
-            handlers.Register(programme_id, body.person_id, body.role, body.locale), service.programmes
+            handlers.Register(programme_id, body.person_id, body.role, body.locale),
+            service.programmes,
+            people=service.people,
         )
         return ParticipantOut.of(participant, programme)
 

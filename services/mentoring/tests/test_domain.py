@@ -1,9 +1,11 @@
 """The programme's rules, in plain Python."""
 
+import re
+
 import pytest
 
 from mentoring.domain.events import ParticipantRegistered, ProgrammeCreated
-from mentoring.domain.model import AlreadyRegistered, Programme, ProgrammeKind, Role
+from mentoring.domain.model import AlreadyRegistered, Programme, ProgrammeKind, Role, former_employee_id
 from shared.errors import Conflict, Invalid
 
 
@@ -83,3 +85,40 @@ def test_state_round_trips_without_events() -> None:
     assert restored == programme
     assert restored.events == []
     assert list(restored.participants) == ["alice", "bob"]
+
+
+def test_erasing_a_person_puts_a_former_employee_in_their_place_and_role() -> None:
+    programme = Programme.create("p-1", "Mentoring", "peer")
+    programme.register("alice", "mentor", "ru")
+    programme.register("bob", "mentee", "en")
+    programme.register("carol", "mentee", "ru")
+    programme.events.clear()
+
+    assert programme.erase_person("bob", "former-employee-00000000000b") is True
+
+    assert list(programme.participants) == ["alice", "former-employee-00000000000b", "carol"]
+    erased = programme.participants["former-employee-00000000000b"]
+    assert (erased.person_id, erased.role, erased.locale) == ("former-employee-00000000000b", Role.MENTEE, None)
+    assert programme.count_by_role() == {Role.MENTOR: 1, Role.MENTEE: 2}
+    assert programme.events == []  # nothing to publish: the stand-in is no news for anyone
+    assert "bob" not in str(programme.to_state())
+    assert Programme.from_state("p-1", programme.to_state()) == programme
+
+
+def test_erasing_someone_who_is_not_there_changes_nothing() -> None:
+    programme = Programme.create("p-1", "Mentoring", "peer")
+    programme.register("alice", "mentor", "ru")
+    before = programme.to_state()
+
+    assert programme.erase_person("stranger", "former-employee-000000000001") is False
+    assert programme.to_state() == before
+
+
+def test_a_former_employee_id_is_random_and_cannot_register() -> None:
+    first, second = former_employee_id(), former_employee_id()
+
+    assert first != second
+    assert re.fullmatch(r"former-employee-[0-9a-f]{12}", first)
+    with pytest.raises(Invalid) as raised:
+        Programme.create("p-1", "Mentoring", "peer").register(first, "mentor", "en")
+    assert raised.value.details == {"field": "person_id"}

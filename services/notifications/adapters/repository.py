@@ -1,6 +1,8 @@
-"""The inbox and the people read model in MongoDB."""
+"""The inbox and what the service knows of people, in MongoDB."""
 
+import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
@@ -8,9 +10,12 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from notifications.domain.model import InboxMessage, Locale, Template, is_locale
 from shared.persistence.mongo import Document, insert_once, is_duplicate_key
+from shared.persistence.people import PEOPLE, DirectoryCopy, PersonCopy
+
+logger = logging.getLogger(__name__)
 
 INBOX = "inbox"
-PEOPLE = "people"
+LEARNED_LOCALES = "learned_locales"
 
 
 class MongoInbox:
@@ -56,24 +61,75 @@ class MongoInbox:
             async for doc in cursor
         ]
 
+    async def delete_person(self, person_id: str) -> int:
+        # A scan on FerretDB (any filter but _id is): fine for a rare erasure, never on the read path.
+        result = await self.collection.delete_many({"person_id": person_id})
+        return result.deleted_count
+
 
 class MongoPeople:
-    """person id → locale, fed by the events that carry a locale, until the employee directory exists."""
+    """The directory's copy of each person, and the language events told, in two collections.
 
-    def __init__(self, database: AsyncDatabase[Document]) -> None:
-        self.collection = database[PEOPLE]
+    Two collections so that neither writer clobbers the other: the directory copy (`people`) replaces
+    whole documents on every upsert, and the language learned from events lives in `learned_locales`.
+    """
+
+    def __init__(self, database: AsyncDatabase[Document], directory: DirectoryCopy) -> None:
+        self.directory = directory
+        self.people = database[PEOPLE]
+        self.learned = database[LEARNED_LOCALES]
+
+    async def get(self, person_id: str) -> PersonCopy | None:
+        return await self.directory.get(person_id)
+
+    async def export(self, person_id: str) -> dict[str, Any] | None:
+        return await self.directory.export(person_id)
+
+    async def apply_erased(self, person_id: str) -> None:
+        await self.directory.apply_erased(person_id)
+
+    async def is_blocked(self, person_id: str) -> bool:
+        """True if the directory deactivated or erased the person (for the HTTP gate)."""
+        return await self.directory.is_blocked(person_id)
 
     async def remember_locale(self, person_id: str, locale: Locale) -> None:
         update = {"$set": {"locale": locale, "updated_at": datetime.now(UTC)}}
         try:
-            await self.collection.update_one({"_id": person_id}, update, upsert=True)
+            await self.learned.update_one({"_id": person_id}, update, upsert=True)
         except (DuplicateKeyError, OperationFailure) as error:
             if not is_duplicate_key(error):
                 raise
             # Another first write for this person inserted between our lookup and our insert: update it.
-            await self.collection.update_one({"_id": person_id}, update)
+            await self.learned.update_one({"_id": person_id}, update)
 
-    async def locale_of(self, person_id: str) -> Locale | None:
-        doc = await self.collection.find_one({"_id": person_id}, {"locale": 1})
+    async def learned_locale(self, person_id: str) -> Locale | None:
+        doc = await self.learned.find_one({"_id": person_id}, {"locale": 1})
         locale = doc.get("locale") if doc else None
         return locale if is_locale(locale) else None
+
+    async def forget_learned_locale(self, person_id: str) -> None:
+        await self.learned.delete_one({"_id": person_id})
+
+    async def move_legacy_locales(self) -> None:
+        """Move languages learned before the directory existed out of `people` into `learned_locales`.
+
+        They were `{_id, locale, updated_at}` in `people`, which the directory copy now owns: left there,
+        they would read as directory profiles of inactive people. Run at start, before the consumer
+        subscribes; the scan finds nothing once every deployment has been moved, and start is no hot path.
+        """
+        legacy = {"version": {"$exists": False}, "erased": {"$exists": False}}
+        moved = 0
+        for doc in await self.people.find(legacy).to_list():
+            person_id, locale = doc["_id"], doc.get("locale")
+            if is_locale(locale) and await self.learned_locale(person_id) is None:
+                await insert_once(
+                    self.people.database,
+                    LEARNED_LOCALES,
+                    {"_id": person_id, "locale": locale, "updated_at": doc.get("updated_at", datetime.now(UTC))},
+                )
+            current = await self.people.find_one({"_id": person_id})
+            if current is not None and "version" not in current and "erased" not in current:
+                await self.people.delete_one({"_id": person_id})  # by _id: the check above kept any directory copy
+                moved += 1
+        if moved:
+            logger.info("moved %d learned languages out of the people collection", moved)

@@ -1,4 +1,4 @@
-"""Every event the notifications service subscribes to, in one place: each one becomes a notice."""
+"""Every event the notifications service subscribes to, in one place: notices, and the directory."""
 
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -6,10 +6,12 @@ from typing import TypeVar
 from notifications.domain import model
 from notifications.service import handlers
 from notifications.service.ports import Inbox, People
+from shared.audit import AuditLog
 from shared.contracts import enrolment, gamification, mentoring
 from shared.contracts.base import IntegrationEvent
 from shared.messaging.cloudevents import Envelope
 from shared.messaging.consumer import ReliableConsumer
+from shared.persistence.people import DirectoryCopy, follow_directory
 
 E = TypeVar("E", bound=IntegrationEvent)
 
@@ -34,7 +36,11 @@ def participant_registered(event: mentoring.ParticipantRegisteredV1, envelope: E
     return handlers.Notify(envelope.id, notice, locale=event.locale)
 
 
-def register(consumer: ReliableConsumer, inbox: Inbox, people: People) -> None:
+def register(
+    consumer: ReliableConsumer, inbox: Inbox, people: People, directory: DirectoryCopy, audit: AuditLog | None = None
+) -> None:
+    """`directory` is the copy `people` reads the directory's word from; the directory's events keep it."""
+
     def handler(translate: Callable[[E, Envelope], handlers.Notify]) -> Callable[[E, Envelope], Awaitable[None]]:
         async def handle(event: E, envelope: Envelope) -> None:
             await handlers.notify(translate(event, envelope), inbox, people)
@@ -45,3 +51,8 @@ def register(consumer: ReliableConsumer, inbox: Inbox, people: People) -> None:
     consumer.on(enrolment.ApplicationWaitlistedV1, handler(waitlisted))
     consumer.on(gamification.PointsAwardedV1, handler(points_awarded))
     consumer.on(mentoring.ParticipantRegisteredV1, handler(participant_registered))
+
+    async def erase(person_id: str) -> None:
+        await handlers.erase_person(person_id, inbox, people)
+
+    follow_directory(consumer, directory, erase, audit)

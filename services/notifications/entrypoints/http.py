@@ -1,15 +1,16 @@
 """The notifications HTTP API: a person's in-app inbox, rendered in their language."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
 from pydantic import BaseModel
 
 from notifications.bootstrap import Notifications, bootstrap
 from notifications.domain.model import Locale
+from notifications.entrypoints.policy import GUARDRAILS
 from notifications.service import handlers
-from shared.http import health_router, prepare_app
+from shared.http import health_router, prepare_app, privacy_router
 
 
 class MessageOut(BaseModel):
@@ -46,8 +47,14 @@ class InboxOut(BaseModel):
 def create_app(service: Notifications | None = None) -> FastAPI:
     service = service or bootstrap()
     runtime = service.runtime
-    app = prepare_app(FastAPI(title="Owlery notifications", version="0.1.0", lifespan=runtime.lifespan))
+    gatekeeper = runtime.gatekeeper(GUARDRAILS, is_blocked=service.people.is_blocked)
+    app = prepare_app(FastAPI(title="Owlery notifications", version="0.1.0", lifespan=runtime.lifespan), gatekeeper)
     app.include_router(health_router({"database": runtime.database_ready, "broker": runtime.broker_ready}))
+
+    async def export(person_id: str) -> dict[str, Any]:
+        return await handlers.export_person(person_id, service.inbox, service.people)
+
+    app.include_router(privacy_router("notifications", export, runtime.audit))
 
     @app.get("/people/{person_id}/inbox", response_model=InboxOut, tags=["inbox"])
     async def inbox(

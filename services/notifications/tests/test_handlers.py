@@ -1,10 +1,13 @@
 """The use cases through the service layer, with in-memory ports and the real templates."""
 
+import json
+
 from notifications.adapters.templates import JinjaRenderer
 from notifications.domain import model
 from notifications.entrypoints import consumers
 from notifications.service import handlers
 from notifications.service.handlers import Notify
+from notifications.service.ports import Inbox, People
 from notifications.tests.fakes import InMemoryInbox, InMemoryPeople
 from shared.contracts import enrolment, gamification, mentoring
 from shared.contracts.base import IntegrationEvent
@@ -118,3 +121,121 @@ def test_events_translate_to_notices() -> None:
     assert consumers.participant_registered(registered, envelope("ev-4", registered)) == Notify(
         "ev-4", model.mentoring_registered("cid", "Onboarding", "mentor"), "ru"
     )
+
+
+def test_the_fakes_implement_the_ports() -> None:
+    inbox: Inbox = InMemoryInbox()
+    people: People = InMemoryPeople()
+    assert inbox is not None
+    assert people is not None
+
+
+async def test_once_the_directory_has_spoken_its_language_wins_over_what_events_told() -> None:
+    inbox, people = InMemoryInbox(), InMemoryPeople()
+    await handlers.notify(Notify("ev-1", model.enrolled("ann", "Go"), "en"), inbox, people)
+    assert (await texts("ann", inbox, people))[0] == "en"
+
+    people.upsert("ann", display_name="Ann Lee", email="ann@example.com", locale="ru", time_zone="Europe/Moscow")
+
+    assert await texts("ann", inbox, people) == ("ru", ["Вы зачислены на курс «Go»."])
+    # A later event in another language is still remembered, but does not overrule the directory.
+    await handlers.notify(Notify("ev-2", model.waitlisted("ann", "Rust", 2), "en"), inbox, people)
+    assert people.locales == {"ann": "en"}
+    assert (await texts("ann", inbox, people))[0] == "ru"
+
+
+async def test_a_directory_copy_without_a_language_falls_back_to_what_events_told() -> None:
+    inbox, people = InMemoryInbox(), InMemoryPeople()
+    people.upsert("ann", display_name="Ann Lee")
+    await handlers.notify(Notify("ev-1", model.enrolled("ann", "Go"), "ru"), inbox, people)
+
+    assert await texts("ann", inbox, people) == ("ru", ["Вы зачислены на курс «Go»."])
+
+
+async def two_inboxes() -> tuple[InMemoryInbox, InMemoryPeople]:
+    inbox, people = InMemoryInbox(), InMemoryPeople()
+    people.upsert("ann", display_name="Ann Lee", email="ann@example.com", locale="ru", time_zone="Europe/Moscow")
+    await handlers.notify(Notify("ev-1", model.enrolled("ann", "Go"), "ru"), inbox, people)
+    await handlers.notify(Notify("ev-2", model.points_awarded("ann", 10, "enrolment.enrolled")), inbox, people)
+    await handlers.notify(Notify("ev-3", model.enrolled("bob", "Go"), "en"), inbox, people)
+    return inbox, people
+
+
+async def test_erasure_deletes_the_persons_messages_and_language_and_leaves_a_tombstone() -> None:
+    inbox, people = await two_inboxes()
+
+    deleted = await handlers.erase_person("ann", inbox, people)
+
+    assert deleted == 2
+    assert list(inbox.stored) == ["ev-3:enrolled"]
+    assert people.locales == {"bob": "en"}
+    erased = await people.get("ann")
+    assert erased is not None
+    assert (erased.erased, erased.fields) == (True, {})
+    assert await texts("ann", inbox, people) == ("en", [])
+    assert await texts("bob", inbox, people) == ("en", ["You are enrolled in «Go»."])
+
+
+async def test_a_second_erasure_changes_nothing() -> None:
+    inbox, people = await two_inboxes()
+    await handlers.erase_person("ann", inbox, people)
+    stored, locales = dict(inbox.stored), dict(people.locales)
+
+    assert await handlers.erase_person("ann", inbox, people) == 0
+    assert (inbox.stored, people.locales, people.tombstones_written) == (stored, locales, 1)
+
+
+async def test_an_event_arriving_after_the_erasure_brings_nothing_back() -> None:
+    inbox, people = await two_inboxes()
+    await handlers.erase_person("ann", inbox, people)
+
+    late = await handlers.notify(Notify("ev-late", model.enrolled("ann", "Rust"), "ru"), inbox, people)
+
+    assert late is None
+    assert all(m.person_id != "ann" for m in inbox.stored.values())
+    assert "ann" not in people.locales
+
+
+async def test_export_lists_the_profile_the_learned_language_and_every_message() -> None:
+    inbox, people = await two_inboxes()
+
+    exported = await handlers.export_person("ann", inbox, people)
+
+    assert exported["service"] == "notifications"
+    assert exported["person"] == {
+        "active": True,
+        "erased": False,
+        "display_name": "Ann Lee",
+        "email": "ann@example.com",
+        "locale": "ru",
+        "time_zone": "Europe/Moscow",
+    }
+    assert exported["learned_locale"] == "ru"
+    assert sorted((m["id"], m["category"], m["template"], m["params"]) for m in exported["messages"]) == [
+        ("ev-1:enrolled", "enrolment", "enrolled", {"course_title": "Go"}),
+        ("ev-2:points_awarded", "points", "points_awarded", {"points": 10, "rule": "enrolment.enrolled"}),
+    ]
+    assert all(isinstance(m["created_at"], str) for m in exported["messages"])
+    assert json.loads(json.dumps(exported)) == exported
+
+
+async def test_export_pages_through_a_long_inbox() -> None:
+    inbox, people = InMemoryInbox(), InMemoryPeople()
+    for number in range(handlers.EXPORT_PAGE + 3):
+        await handlers.notify(Notify(f"ev-{number}", model.enrolled("ann", "Go"), "en"), inbox, people)
+
+    exported = await handlers.export_person("ann", inbox, people)
+
+    assert len({m["id"] for m in exported["messages"]}) == handlers.EXPORT_PAGE + 3
+
+
+async def test_after_erasure_the_export_holds_nothing() -> None:
+    inbox, people = await two_inboxes()
+    await handlers.erase_person("ann", inbox, people)
+
+    assert await handlers.export_person("ann", inbox, people) == {
+        "service": "notifications",
+        "person": None,
+        "learned_locale": None,
+        "messages": [],
+    }

@@ -1,0 +1,188 @@
+"""Erasure on the real MongoDB-wire server: afterwards the person's id is nowhere in the database.
+
+Events go through the service's own reliable consumer (as Kafka would deliver them), so the wiring of
+the directory copy and of the erasure is what is tested; the relay is not started, so the outbox of
+the entries is still pending when the person is erased.
+"""
+
+import re
+import time
+from collections.abc import AsyncIterator
+from typing import Literal
+
+import pytest
+from aiokafka import ConsumerRecord
+from bson import json_util
+
+from gamification.bootstrap import Gamification, bootstrap
+from gamification.config import GamificationSettings
+from gamification.service import handlers
+from shared.contracts import directory, enrolment, mentoring
+from shared.contracts.base import IntegrationEvent
+from shared.messaging.cloudevents import OutboxEvent
+from shared.persistence.mongo import Document, connect
+from tests.support.infra import Servers, unique
+from tests.support.kafka import cloud_event_record
+
+pytestmark = pytest.mark.infra
+
+STAND_IN = re.compile(r"former-employee-[0-9a-f]{12}")
+
+
+@pytest.fixture
+async def service(servers: Servers, unique_name: str) -> AsyncIterator[Gamification]:
+    """A service instance whose database and consumer group are its own, dropped afterwards."""
+    settings = GamificationSettings(
+        kafka_bootstrap_servers=servers.kafka_bootstrap,
+        mongodb_url=servers.mongodb_url,
+        mongodb_database=unique_name,
+        topic_prefix=f"{unique_name}.",
+        consumer_group=unique_name,
+    )
+    built = bootstrap(settings)
+    await built.runtime.consumer.ensure_indexes()
+    await built.ledger.ensure_indexes()
+    try:
+        yield built
+    finally:
+        await built.runtime.client.close()
+        client = connect(servers.mongodb_url)
+        try:
+            await client.drop_database(unique_name)
+        finally:
+            await client.close()
+
+
+async def deliver(service: Gamification, event: IntegrationEvent, source: str) -> None:
+    """Hand the consumer the record Kafka would deliver for this event."""
+    outbox = OutboxEvent.of(event, source=source, correlation_id="test")
+    key, value, headers = cloud_event_record(outbox)
+    record = ConsumerRecord(
+        topic=service.runtime.consumer.topic_prefix + event.topic,
+        partition=0,
+        offset=0,
+        timestamp=int(time.time() * 1000),
+        timestamp_type=0,
+        key=key,
+        value=value,
+        checksum=None,
+        serialized_key_size=len(key),
+        serialized_value_size=len(value),
+        headers=[(name, text.encode()) for name, text in headers.items()],
+    )
+    await service.runtime.consumer.handle_record(record)
+
+
+def upserted(person_id: str, name: str) -> directory.PersonUpsertedV1:
+    return directory.PersonUpsertedV1(
+        person_id=person_id,
+        user_name=name.lower(),
+        display_name=name,
+        email=f"{name.lower()}@example.com",
+        department="R&D",
+        locale="ru",
+        time_zone="Europe/Moscow",
+        active=True,
+        version=1,
+    )
+
+
+def erased(person_id: str) -> directory.PersonErasedV1:
+    return directory.PersonErasedV1(person_id=person_id, requested_by="hr-admin", reason="left; asked to be forgotten")
+
+
+def enrolled(person_id: str) -> enrolment.ApplicationEnrolledV1:
+    return enrolment.ApplicationEnrolledV1(
+        application_id=unique("application"),
+        course_id=unique("course"),
+        course_title="Go",
+        cohort_id=unique("cohort"),
+        person_id=person_id,
+        locale="en",
+    )
+
+
+def registered(person_id: str, role: Literal["mentor", "mentee"]) -> mentoring.ParticipantRegisteredV1:
+    return mentoring.ParticipantRegisteredV1(
+        programme_id=unique("programme"), programme_title="Onboarding", person_id=person_id, role=role, locale="en"
+    )
+
+
+async def everything(service: Gamification) -> dict[str, list[Document]]:
+    """Every document of every collection of the service's database, read raw."""
+    database = service.runtime.database
+    return {
+        name: await database[name].find({}).sort("_id", 1).to_list()
+        for name in sorted(await database.list_collection_names())
+    }
+
+
+def mentions(documents: dict[str, list[Document]], text: str) -> list[tuple[str, Document]]:
+    # The audit log keeps who was erased, by whom and why: kept by law, checked on its own below.
+    return [
+        (name, doc)
+        for name, docs in documents.items()
+        if name != "audit_log"
+        for doc in docs
+        if text in json_util.dumps(doc)
+    ]
+
+
+async def totals_per_rule(service: Gamification) -> dict[str, int]:
+    rows = await (
+        await service.ledger.entries_collection.aggregate([{"$group": {"_id": "$rule", "total": {"$sum": "$points"}}}])
+    ).to_list()
+    return {row["_id"]: row["total"] for row in rows}
+
+
+async def test_an_erased_persons_id_is_nowhere_and_the_points_per_rule_are_intact(service: Gamification) -> None:
+    ann, bob = unique("ann"), unique("bob")
+    for person, name in ((ann, "Ann"), (bob, "Bob")):
+        await deliver(service, upserted(person, name), "/owlery/directory")
+    for deed in (enrolled(ann), enrolled(ann), registered(ann, "mentor"), enrolled(bob), registered(bob, "mentee")):
+        await deliver(service, deed, "/owlery/enrolment")
+    assert (await handlers.export_person(ann, service.ledger, service.people))["balance"] == 35
+    totals = await totals_per_rule(service)
+    assert totals == {"enrolment.enrolled": 30, "mentoring.mentor_registered": 15, "mentoring.mentee_registered": 5}
+    before = await everything(service)
+    assert {name for name, _ in mentions(before, ann)} == {"ledger", "people"}
+
+    await deliver(service, erased(ann), "/owlery/directory")
+
+    after = await everything(service)
+    # The only trace is the directory copy's tombstone: the bare id, so a replayed upsert cannot revive Ann.
+    assert mentions(after, ann) == [("people", {"_id": ann, "active": False, "erased": True, **_updated(after, ann)})]
+    assert [(e["action"], e["subject_id"]) for e in after["audit_log"]] == [("person.erased", ann)]
+    assert await totals_per_rule(service) == totals
+    # Bob's entries, outbox included, and his profile are exactly as they were.
+    assert mentions(after, bob) == mentions(before, bob)
+    # Ann's entries now belong to one former employee, their events too, and are still waiting to be published.
+    formerly_anns = [doc for doc in after["ledger"] if doc["person_id"] != bob]
+    assert len(formerly_anns) == 3
+    (stand_in,) = {doc["person_id"] for doc in formerly_anns}
+    assert STAND_IN.fullmatch(stand_in)
+    for doc in formerly_anns:
+        (event,) = doc["events"]
+        assert (event["data"]["person_id"], event["key"], event["subject"]) == (stand_in, stand_in, stand_in)
+        assert doc["outbox_state"] == "pending"
+    assert await handlers.export_person(ann, service.ledger, service.people) == {
+        "service": "gamification",
+        "person": None,
+        "balance": 0,
+        "entries": [],
+    }
+
+    # A redelivered erasure (its marker forgotten) finds nothing left and writes nothing.
+    assert await handlers.erase_person(ann, service.ledger, service.people) == 0
+    assert await everything(service) == after
+
+    # A deed of Ann's still on its way counts, for a former employee.
+    await deliver(service, enrolled(ann), "/owlery/enrolment")
+    late = await everything(service)
+    assert [name for name, _ in mentions(late, ann)] == ["people"]
+    assert await totals_per_rule(service) == {**totals, "enrolment.enrolled": 40}
+
+
+def _updated(documents: dict[str, list[Document]], person_id: str) -> Document:
+    (tombstone,) = [doc for doc in documents["people"] if doc["_id"] == person_id]
+    return {"updated_at": tombstone["updated_at"]}
