@@ -71,6 +71,7 @@ class ServiceRuntime:
         )
         self._setups: list[Callable[[], Awaitable[None]]] = [self.consumer.ensure_indexes]
         self._housekeeping: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def gatekeeper(
         self, guardrails: Guardrails, *, is_blocked: IsBlocked | None = None, provisioning_token: str | None = None
@@ -98,23 +99,25 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         if self._housekeeping is not None:
-            self._housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._housekeeping
+            # Asked to finish rather than cancelled: a cancellation landing inside a PyMongo call can be
+            # swallowed there, leaving the task asleep for an hour and the process unable to exit.
+            self._stopping.set()
+            await self._housekeeping
         await self.relay.stop()
         await self.broker.stop()
         await self.client.close()
 
     async def _forget_old_markers(self) -> None:
         retention = timedelta(hours=self.settings.processed_event_retention_hours)
-        while True:
+        while not self._stopping.is_set():
             try:
                 forgotten = await self.consumer.forget_handled_before(datetime.now(UTC) - retention)
                 if forgotten:
                     logger.info("forgot %d handled-event markers older than %s", forgotten, retention)
             except Exception:
                 logger.exception("could not purge handled-event markers; trying again later")
-            await asyncio.sleep(HOUSEKEEPING_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), HOUSEKEEPING_SECONDS)
 
     async def database_ready(self) -> bool:
         return await ping(self.database)

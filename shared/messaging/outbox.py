@@ -51,6 +51,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._hints: list[tuple[str, str]] = []
+        self._stopping = False
 
     def notify(self, collection: str, entry_id: str) -> None:
         """An entry was just written to an outbox: publish it now, found by its id."""
@@ -58,10 +59,14 @@ class OutboxRelay:
         self._wake.set()
 
     async def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
         if self._task is not None:
+            # The flag and the wake-up end the loop even if PyMongo swallows the cancellation mid-call.
+            self._stopping = True
+            self._wake.set()
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -69,7 +74,7 @@ class OutboxRelay:
     async def _run(self) -> None:
         failures = 0
         sweep_due = True  # at start: whatever a crash left behind
-        while True:
+        while not self._stopping:
             try:
                 if sweep_due:
                     await self.drain()
