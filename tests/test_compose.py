@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
+from deploy.local.services import SERVICES  # service -> the port its settings default to and the README documents
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 
-# Service -> the port its settings default to and the README documents.
-SERVICES = {"enrolment": 8001, "mentoring": 8002, "gamification": 8003, "notifications": 8004}
 INFRASTRUCTURE = ("kafka", "mongo")
 
 
@@ -201,3 +201,14 @@ def test_dockerfile_runs_the_service_as_non_root(name: str, port: int) -> None:
     assert any(keyword == "HEALTHCHECK" and "/health/live" in arguments for keyword, arguments in steps), (
         f"{name}: Dockerfile has no HEALTHCHECK on /health/live"
     )
+
+
+def test_every_service_trusts_the_directorys_development_issuer_in_dev_mode(compose: dict[str, Any]) -> None:
+    issuers = {}
+    for name in SERVICES:
+        env = environment(service_definition(compose, name))
+        assert env.get(env_prefix(name) + "MODE") == "dev", f"{name}: the development issuer needs dev mode"
+        issuers[name] = env.get(env_prefix(name) + "OIDC_ISSUER")
+    directory = environment(service_definition(compose, "directory"))
+    assert set(issuers.values()) == {directory["OWLERY_DIRECTORY_DEV_ISSUER_URL"]}
+    assert str(issuers["directory"]).startswith("http://directory:8005/")  # reachable from every container

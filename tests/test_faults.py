@@ -53,7 +53,7 @@ async def test_killed_after_the_state_write_before_the_publish_the_event_goes_ou
     platform: Platform,
 ) -> None:
     enrolment = platform.url("enrolment")
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=10, headers=platform.headers("hr-robot", "admin")) as client:
         course_id = (await client.post(f"{enrolment}/courses", json={"title": "Rust", "capacity": 3})).json()["id"]
         doomed = platform.restart("enrolment", OWLERY_FAILPOINTS="outbox.before_publish=kill")
         doomed.wait_ready()

@@ -1,13 +1,15 @@
 """`make run`: the whole platform on this machine; `make stop`: stop it.
 
-Starts (provisioning if needed) Kafka and FerretDB of the `run` profile, then the four services
-on ports 8001-8004, prints their API docs addresses and waits; Ctrl-C or `make stop` stops all.
+Starts (provisioning if needed) Kafka and FerretDB of the `run` profile, then the five services
+(domain services on 8001-8004, the directory with the development sign-in on 8005) in dev mode,
+prints their API docs addresses and waits; Ctrl-C or `make stop` stops all.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -15,7 +17,7 @@ import time
 from pathlib import Path
 
 from deploy.local.launcher import LocalServers, run_root
-from deploy.local.services import SERVICES, ServiceProcess
+from deploy.local.services import SERVICES, ServiceProcess, dev_issuer_url
 
 
 def _pid_dir() -> Path:
@@ -25,15 +27,18 @@ def _pid_dir() -> Path:
 def run() -> int:
     servers = LocalServers.for_profile("run")
     endpoints = servers.start()
+    ports = {name: int(os.environ.get(f"OWLERY_{name.upper()}_HTTP_PORT", port)) for name, port in SERVICES.items()}
     processes = [
         ServiceProcess(
             name=name,
-            port=int(os.environ.get(f"OWLERY_{name.upper()}_HTTP_PORT", port)),
+            port=port,
             kafka_bootstrap=endpoints.kafka_bootstrap,
             mongodb_url=endpoints.mongodb_url,
             log_path=_pid_dir() / f"{name}.log",
+            issuer=dev_issuer_url(ports["directory"]),
+            extra_env={"OWLERY_DIRECTORY_EXPORT_SOURCES": json.dumps(_export_sources(ports))},
         )
-        for name, port in SERVICES.items()
+        for name, port in ports.items()
     ]
     stopping = False
 
@@ -54,6 +59,9 @@ def run() -> int:
         print(f"  MongoDB   {endpoints.mongodb_url}  (FerretDB on SQLite, data in {run_root() / 'run'})")
         for process in processes:
             print(f"  {process.name:<14} {process.url}/docs   (log: {process.log_path})")
+        print("\nSign in (development issuer, demo people anna, tom, irina, max, olga, root @owlery.dev):")
+        print(f"  curl -s -X POST {processes[0].url}/dev-oidc/token -H 'content-type: application/json' \\")
+        print('       -d \'{"user_name": "anna@owlery.dev"}\'')
         print("\nCtrl-C or `make stop` stops everything.", flush=True)
         (_pid_dir() / "platform.pid").write_text(str(os.getpid()))
         while not stopping:
@@ -73,6 +81,10 @@ def run() -> int:
         servers.stop()
         for pid_file in _pid_dir().glob("*.pid"):
             pid_file.unlink(missing_ok=True)
+
+
+def _export_sources(ports: dict[str, int]) -> dict[str, str]:
+    return {name: f"http://127.0.0.1:{port}" for name, port in ports.items() if name != "directory"}
 
 
 def stop() -> int:

@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-SERVICES: dict[str, int] = {"enrolment": 8001, "mentoring": 8002, "gamification": 8003, "notifications": 8004}
+SERVICES: dict[str, int] = {
+    "directory": 8005,
+    "enrolment": 8001,
+    "mentoring": 8002,
+    "gamification": 8003,
+    "notifications": 8004,
+}
+"""Every service and its default port; the directory first, as it is the development sign-in too."""
+
+
+def dev_issuer_url(directory_port: int) -> str:
+    return f"http://127.0.0.1:{directory_port}/dev-oidc"
 
 
 @dataclass
@@ -28,6 +39,8 @@ class ServiceProcess:
     database: str | None = None
     topic_prefix: str = ""
     consumer_group: str | None = None
+    issuer: str | None = None
+    """The development issuer every service trusts (dev mode); None: the service's configured one."""
     extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
@@ -48,6 +61,10 @@ class ServiceProcess:
             settings["MONGODB_DATABASE"] = self.database
         if self.consumer_group:
             settings["CONSUMER_GROUP"] = self.consumer_group
+        if self.issuer:
+            settings |= {"MODE": "dev", "OIDC_ISSUER": self.issuer}
+            if self.name == "directory":
+                settings["DEV_ISSUER_URL"] = self.issuer
         return {**os.environ, **{prefix + key: value for key, value in settings.items()}, **self.extra_env}
 
     def start(self) -> ServiceProcess:

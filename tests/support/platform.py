@@ -1,7 +1,13 @@
-"""The four services as real processes on the session's servers, isolated by a unique prefix."""
+"""The five services as real processes on the session's servers, isolated by a unique prefix.
+
+The directory is the platform's development issuer, with a signing key the test knows: tests sign
+their own tokens for any person and role (`platform.headers(...)`), and every service verifies them
+against the directory's published keys, exactly as in `make run`.
+"""
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -9,8 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from deploy.local.services import SERVICES, ServiceProcess
+from deploy.local.services import SERVICES, ServiceProcess, dev_issuer_url
+from shared.auth.signing import TokenSigner, generate_private_key_pem
 from tests.support.infra import Servers, unique
+
+SCIM_TOKEN = "test-provisioning-token"
+"""The HR system's bearer token for the directory's SCIM endpoint in tests."""
 
 LOG_DIR = Path(__file__).resolve().parents[2] / ".run" / "test" / "services"
 
@@ -26,6 +36,16 @@ class Platform:
     servers: Servers
     name: str
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=lambda: {name: free_port() for name in SERVICES})
+    signing_key: str = field(default_factory=generate_private_key_pem)
+
+    @property
+    def signer(self) -> TokenSigner:
+        return TokenSigner(dev_issuer_url(self.ports["directory"]), self.signing_key)
+
+    def headers(self, person_id: str, *roles: str) -> dict[str, str]:
+        """A bearer token for this person, as the platform's development issuer would sign it."""
+        return {"Authorization": f"Bearer {self.signer.sign(person_id, roles)}"}
 
     @property
     def topic_prefix(self) -> str:
@@ -35,16 +55,24 @@ class Platform:
         return f"{self.name}_{service}"
 
     def process(self, service: str, **extra_env: str) -> ServiceProcess:
+        sources = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items() if name != "directory"}
         return ServiceProcess(
             name=service,
-            port=free_port(),
+            port=self.ports[service],
             kafka_bootstrap=self.servers.kafka_bootstrap,
             mongodb_url=self.servers.mongodb_url,
             log_path=LOG_DIR / f"{self.name}-{service}.log",
             database=self.database(service),
             topic_prefix=self.topic_prefix,
             consumer_group=f"{self.name}-{service}",
-            extra_env={**extra_env, f"OWLERY_{service.upper()}_OUTBOX_SWEEP_SECONDS": "2"},
+            issuer=self.signer.issuer,
+            extra_env={
+                **extra_env,
+                f"OWLERY_{service.upper()}_OUTBOX_SWEEP_SECONDS": "2",
+                "OWLERY_DIRECTORY_DEV_ISSUER_KEY_PEM": self.signing_key,
+                "OWLERY_DIRECTORY_EXPORT_SOURCES": json.dumps(sources),
+                "OWLERY_DIRECTORY_SCIM_TOKEN": SCIM_TOKEN,
+            },
         )
 
     def start(self, *services: str, **extra_env: str) -> None:
@@ -58,7 +86,6 @@ class Platform:
         old = self.processes[service]
         old.stop()
         new = self.process(service, **extra_env)
-        new.port = old.port
         self.processes[service] = new.start()
         return new
 

@@ -12,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from notifications.bootstrap import bootstrap
 from notifications.config import NotificationsSettings
 from notifications.entrypoints.http import create_app
+from shared.auth.testing import TestIssuer
 from shared.contracts import enrolment, gamification
 from shared.messaging.cloudevents import OutboxEvent
 from shared.persistence.mongo import connect
@@ -104,6 +105,8 @@ async def test_each_event_makes_one_message_shown_in_the_persons_language(
     )
     enrolment_topic = settings.topic_prefix + enrolment.TOPIC
     service = bootstrap(settings)
+    issuer = TestIssuer()
+    issuer.trust(service.runtime)
     app = create_app(service)
 
     async with (
@@ -112,11 +115,18 @@ async def test_each_event_makes_one_message_shown_in_the_persons_language(
     ):
 
         async def inbox(person_id: str = person) -> Any:
-            response = await client.get(f"/people/{person_id}/inbox")
-            assert response.status_code == 200
+            """The inbox as its owner reads it."""
+            response = await client.get(f"/people/{person_id}/inbox", headers=issuer.headers(person_id))
+            assert response.status_code == 200, response.text
             return response.json()
 
         assert (await client.get("/health/ready")).status_code == 200
+        # An inbox is private: no token, no inbox; and nobody else reads it, not even an admin.
+        anonymous = await client.get(f"/people/{person}/inbox")
+        assert anonymous.status_code == 401, anonymous.text
+        for stranger in (issuer.headers("someone-else"), issuer.headers("an-admin", "admin")):
+            refused = await client.get(f"/people/{person}/inbox", headers=stranger)
+            assert refused.status_code == 403, refused.text
         assert await inbox("nobody-" + person) == {"person_id": "nobody-" + person, "locale": "en", "messages": []}
 
         # The points come first, twice, before anything has said which language the person reads.
