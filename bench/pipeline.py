@@ -35,7 +35,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pymongo import AsyncMongoClient
 
 from deploy.local.launcher import LocalServers
-from deploy.local.services import ServiceProcess
+from deploy.local.services import ServiceProcess, dev_issuer_url
+from shared.auth.signing import TokenSigner, generate_private_key_pem
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -413,18 +414,23 @@ async def bench_reference(env: Environment, plan: Plan, http: httpx.AsyncClient)
 # --------------------------------------------------------------------------- (c) Owlery
 
 
-def owlery_service(env: Environment, name: str, service: str) -> ServiceProcess:
-    """As tests/support/platform.py does it: unique prefix, databases and consumer group."""
+def owlery_service(env: Environment, name: str, service: str, signer: TokenSigner, port: int) -> ServiceProcess:
+    """As tests/support/platform.py does it: unique prefix, databases and consumer group; the directory signs."""
     process = ServiceProcess(
         name=service,
-        port=free_port(),
+        port=port,
         kafka_bootstrap=env.kafka,
         mongodb_url=env.mongodb,
         log_path=LOG_DIR / f"{name}-{service}.log",
         database=f"{name}_{service}",
         topic_prefix=f"{name}.",
         consumer_group=f"{name}-{service}",
-        extra_env={f"OWLERY_{service.upper()}_OUTBOX_SWEEP_SECONDS": "2"},
+        issuer=signer.issuer,
+        extra_env={
+            f"OWLERY_{service.upper()}_OUTBOX_SWEEP_SECONDS": "2",
+            "OWLERY_DIRECTORY_DEV_ISSUER_KEY_PEM": signer.private_key_pem,
+            "OWLERY_DIRECTORY_DEV_DEMO_PEOPLE": "false",
+        },
     )
     env.services.append(process)
     env.databases.append(f"{name}_{service}")
@@ -434,10 +440,15 @@ def owlery_service(env: Environment, name: str, service: str) -> ServiceProcess:
 async def bench_owlery(env: Environment, plan: Plan, http: httpx.AsyncClient, contended: bool) -> Stats:
     name = f"{env.run_id}_{'one' if contended else 'many'}"
     env.topic_prefixes.append(f"{name}.")
-    enrolment = owlery_service(env, name, "enrolment").start()
-    gamification = owlery_service(env, name, "gamification").start()
-    await asyncio.to_thread(enrolment.wait_ready)
-    await asyncio.to_thread(gamification.wait_ready)
+    directory_port = free_port()
+    signer = TokenSigner(dev_issuer_url(directory_port), generate_private_key_pem())
+    # Every request carries a token, as in production: an HR robot that may enrol anyone.
+    http.headers["Authorization"] = f"Bearer {signer.sign('bench-hr', ['admin'], lifetime_seconds=24 * 3600)}"
+    directory = owlery_service(env, name, "directory", signer, directory_port).start()
+    enrolment = owlery_service(env, name, "enrolment", signer, free_port()).start()
+    gamification = owlery_service(env, name, "gamification", signer, free_port()).start()
+    for process in (directory, enrolment, gamification):
+        await asyncio.to_thread(process.wait_ready)
 
     async def new_course(title: str) -> str:
         answer = await http.post(f"{enrolment.url}/courses", json={"title": title, "capacity": 500})
