@@ -53,11 +53,16 @@ class ServiceSettings(BaseSettings):
             return self
         if self.oidc_issuer.rstrip("/") == DEV_ISSUER or self.oidc_issuer.rstrip("/").endswith("/dev-oidc"):
             raise ValueError("oidc_issuer: the development issuer is only trusted in dev mode")
-        defaults = [
-            name
-            for name, value in self
-            if isinstance(value, SecretStr) and value.get_secret_value().startswith(DEV_SECRET_PREFIX)
-        ]
+        defaults = [name for name, value in self if _holds_dev_secret(value)]
         if defaults:
             raise ValueError(f"default development secrets outside dev mode: {', '.join(defaults)}")
         return self
+
+
+def _holds_dev_secret(value: object) -> bool:
+    """A default secret, or a key ring with a default key (its id or its value says dev-only)."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value().startswith(DEV_SECRET_PREFIX)
+    if isinstance(value, dict):
+        return any(str(key).startswith(DEV_SECRET_PREFIX) or _holds_dev_secret(item) for key, item in value.items())
+    return False

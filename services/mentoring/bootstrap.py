@@ -10,6 +10,8 @@ from shared.contracts import mentoring as contracts
 from shared.observability import configure_logging
 from shared.persistence.people import DirectoryCopy
 from shared.persistence.versioned import VersionedStore
+from shared.privacy.anonymity import Pseudonymizer
+from shared.privacy.notes import NoteCipher
 from shared.runtime import ServiceRuntime
 
 # What pairing mentors with mentees needs (reporting line, role); no e-mail.
@@ -22,6 +24,10 @@ class Mentoring:
     programmes: MongoProgrammeRepository
     people: DirectoryCopy
     erasures: MongoErasures
+    pseudonyms: Pseudonymizer
+    """Anonymous authors' handles, stable within one discussion (peer-learning circles)."""
+    notes: NoteCipher
+    """Seals what a mentoring pair writes, so only the pair reads it."""
 
 
 def bootstrap(settings: MentoringSettings | None = None) -> Mentoring:
@@ -40,6 +46,12 @@ def bootstrap(settings: MentoringSettings | None = None) -> Mentoring:
         programmes=MongoProgrammeRepository(store),
         people=DirectoryCopy(runtime.database, fields=PEOPLE_FIELDS),
         erasures=MongoErasures(runtime.database),
+        # Built at start so a bad key fails the start, not the first note.
+        pseudonyms=Pseudonymizer(settings.pseudonym_key.get_secret_value().encode()),
+        notes=NoteCipher.from_settings(
+            {key_id: key.get_secret_value() for key_id, key in settings.notes_keys.items()},
+            settings.notes_current_key,
+        ),
     )
     consumers.register(
         runtime.consumer,
