@@ -70,7 +70,10 @@ class ServiceRuntime:
             KeySet(http_key_fetcher(settings.oidc_issuer, settings.oidc_jwks_url)),
         )
         self._setups: list[Callable[[], Awaitable[None]]] = [self.consumer.ensure_indexes]
-        self._housekeeping: asyncio.Task[None] | None = None
+        self._jobs: list[tuple[str, float, Callable[[], Awaitable[object]]]] = [
+            ("forget-old-markers", HOUSEKEEPING_SECONDS, self._forget_old_markers)
+        ]
+        self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
 
     def gatekeeper(
@@ -78,6 +81,14 @@ class ServiceRuntime:
     ) -> Gatekeeper:
         """The gate for this service's HTTP API: its policy, checked against this runtime's token verifier."""
         return Gatekeeper(guardrails, self.token_verifier, is_blocked=is_blocked, provisioning_token=provisioning_token)
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+        """Run `job` every `seconds` while the service runs (a failure is logged and retried next time).
+
+        Every replica runs it: jobs must be safe to run concurrently (decide under an aggregate's
+        version, or insert a unique key), which makes them idempotent as well.
+        """
+        self._jobs.append((name, seconds, job))
 
     def on_start(self, setup: Callable[[], Awaitable[None]]) -> None:
         """Run this (e.g. index creation) before the service takes traffic."""
@@ -94,30 +105,34 @@ class ServiceRuntime:
         self.consumer.subscribe()
         await self.broker.start()
         await self.relay.start()
-        self._housekeeping = asyncio.create_task(self._forget_old_markers(), name="forget-old-markers")
+        self._stopping.clear()
+        self._tasks = [asyncio.create_task(self._repeat(*job), name=job[0]) for job in self._jobs]
         logger.info("%s started", self.name)
 
     async def stop(self) -> None:
-        if self._housekeeping is not None:
-            # Asked to finish rather than cancelled: a cancellation landing inside a PyMongo call can be
-            # swallowed there, leaving the task asleep for an hour and the process unable to exit.
-            self._stopping.set()
-            await self._housekeeping
+        # Jobs are asked to finish rather than cancelled: a cancellation landing inside a PyMongo call
+        # can be swallowed there, leaving the task asleep until its next round and the process unable to exit.
+        self._stopping.set()
+        if self._tasks:
+            await asyncio.gather(*self._tasks)
         await self.relay.stop()
         await self.broker.stop()
         await self.client.close()
 
-    async def _forget_old_markers(self) -> None:
-        retention = timedelta(hours=self.settings.processed_event_retention_hours)
+    async def _repeat(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
         while not self._stopping.is_set():
             try:
-                forgotten = await self.consumer.forget_handled_before(datetime.now(UTC) - retention)
-                if forgotten:
-                    logger.info("forgot %d handled-event markers older than %s", forgotten, retention)
+                await job()
             except Exception:
-                logger.exception("could not purge handled-event markers; trying again later")
+                logger.exception("%s failed; trying again in %.0f s", name, seconds)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), HOUSEKEEPING_SECONDS)
+                await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _forget_old_markers(self) -> None:
+        retention = timedelta(hours=self.settings.processed_event_retention_hours)
+        forgotten = await self.consumer.forget_handled_before(datetime.now(UTC) - retention)
+        if forgotten:
+            logger.info("forgot %d handled-event markers older than %s", forgotten, retention)
 
     async def database_ready(self) -> bool:
         return await ping(self.database)

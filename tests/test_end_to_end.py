@@ -7,6 +7,7 @@ import httpx
 
 from shared.contracts.enrolment import TOPIC as ENROLMENT_TOPIC
 from shared.contracts.gamification import TOPIC as GAMIFICATION_TOPIC
+from tests.support.courses import open_course
 from tests.support.kafka import eventually, header, read_topic
 from tests.support.platform import Platform
 
@@ -28,11 +29,7 @@ async def inbox_of(client: httpx.AsyncClient, platform: Platform, person_id: str
 
 async def test_two_seats_three_applicants_points_and_inbox_in_each_language(platform: Platform) -> None:
     async with httpx.AsyncClient(timeout=10, headers=platform.headers("hr-robot", "admin")) as client:
-        created = await client.post(
-            f"{platform.url('enrolment')}/courses", json={"title": "Python для аналитиков", "capacity": 2}
-        )
-        assert created.status_code == 201, created.text
-        course_id = created.json()["id"]
+        course_id = (await open_course(client, platform, "Python для аналитиков", capacity=2))["id"]
         applicants = [("anna", "ru"), ("boris", "en"), ("vera", "ru")]
         statuses = {}
         for person_id, locale in applicants:
@@ -66,15 +63,22 @@ async def test_two_seats_three_applicants_points_and_inbox_in_each_language(plat
 async def test_bad_input_gets_a_clear_answer_and_changes_nothing(platform: Platform) -> None:
     enrolment = platform.url("enrolment")
     async with httpx.AsyncClient(timeout=10, headers=platform.headers("hr-robot", "admin")) as client:
-        invalid = await client.post(f"{enrolment}/courses", json={"title": "Go", "capacity": 0})
+        trainer = platform.headers("e2e-trainer-tom", "trainer")
+        body = {"title_en": "Go", "sessions": 3, "weekly_effort_hours": 2, "rules": {"capacity": 1}}
+        invalid = await client.post(f"{enrolment}/courses", json=body, headers=trainer)
         assert invalid.status_code == 422
-        assert invalid.json()["detail"][0]["loc"] == ["body", "capacity"]
+        assert invalid.json()["detail"][0]["loc"] == ["body", "rules", "capacity"]
+        too_short = await client.post(
+            f"{enrolment}/courses", json={**body, "sessions": 2, "rules": {}}, headers=trainer
+        )
+        assert too_short.status_code == 422
+        assert too_short.json()["detail"][0]["loc"] == ["body", "sessions"]
 
         unknown = await client.post(f"{enrolment}/courses/nope/applications", json={"person_id": "anna"})
         assert unknown.status_code == 404
         assert "nope" in unknown.json()["detail"]
 
-        course_id = (await client.post(f"{enrolment}/courses", json={"title": "Go", "capacity": 1})).json()["id"]
+        course_id = (await open_course(client, platform, "Go", capacity=2))["id"]
         bad_locale = await client.post(
             f"{enrolment}/courses/{course_id}/applications", json={"person_id": "anna", "locale": "de"}
         )
@@ -95,7 +99,7 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(platform: Platf
 async def test_the_correlation_id_of_a_request_travels_with_every_event_it_causes(platform: Platform) -> None:
     enrolment = platform.url("enrolment")
     async with httpx.AsyncClient(timeout=10, headers=platform.headers("hr-robot", "admin")) as client:
-        course_id = (await client.post(f"{enrolment}/courses", json={"title": "SQL", "capacity": 3})).json()["id"]
+        course_id = (await open_course(client, platform, "SQL", capacity=3))["id"]
         answer = await client.post(
             f"{enrolment}/courses/{course_id}/applications",
             json={"person_id": "zoya", "locale": "en"},

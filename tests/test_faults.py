@@ -12,6 +12,7 @@ from shared.contracts.enrolment import ApplicationEnrolledV1
 from shared.contracts.gamification import TOPIC as GAMIFICATION_TOPIC
 from shared.messaging.cloudevents import OutboxEvent
 from shared.persistence.mongo import Document, connect
+from tests.support.courses import open_course
 from tests.support.kafka import cloud_event_record, eventually, header, produce, read_topic
 from tests.support.platform import Platform
 
@@ -54,7 +55,7 @@ async def test_killed_after_the_state_write_before_the_publish_the_event_goes_ou
 ) -> None:
     enrolment = platform.url("enrolment")
     async with httpx.AsyncClient(timeout=10, headers=platform.headers("hr-robot", "admin")) as client:
-        course_id = (await client.post(f"{enrolment}/courses", json={"title": "Rust", "capacity": 3})).json()["id"]
+        course_id = (await open_course(client, platform, "Rust", capacity=3))["id"]
         doomed = platform.restart("enrolment", OWLERY_FAILPOINTS="outbox.before_publish=kill")
         doomed.wait_ready()
         # The relay may kill the process before or after the answer leaves.

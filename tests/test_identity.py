@@ -16,6 +16,7 @@ from bson import json_util
 from pymongo import AsyncMongoClient
 
 from shared.persistence.mongo import Document, connect
+from tests.support.courses import open_course
 from tests.support.kafka import eventually
 from tests.support.platform import SCIM_TOKEN, Platform
 
@@ -81,8 +82,7 @@ async def test_a_person_pushed_through_scim_reaches_every_service_and_deactivati
         enrolment = platform.url("enrolment")
         admin = platform.headers("setup-admin", "admin")
         first, second = [
-            (await client.post(f"{enrolment}/courses", json={"title": title, "capacity": 7}, headers=admin)).json()
-            for title in ("1C: тестирование", "Excel для логистов")
+            await open_course(client, platform, title) for title in ("1C: тестирование", "Excel для логистов")
         ]
         own = platform.headers(person_id)
         applied = await client.post(
@@ -142,8 +142,8 @@ async def test_erasure_empties_every_database_and_the_export_gathers_every_servi
         person_id = await provision(client, platform, new_employee(name))
         await eventually(lambda: copies_of(mongo, platform, person_id), lambda found: len(found) == 4, timeout=15)
         own = platform.headers(person_id)
-        enrolment, mentoring = platform.url("enrolment"), platform.url("mentoring")
-        course = (await client.post(f"{enrolment}/courses", json={"title": "SQL", "capacity": 7}, headers=admin)).json()
+        mentoring = platform.url("mentoring")
+        course = await open_course(client, platform, "SQL")
         programme = (
             await client.post(f"{mentoring}/programmes", json={"title": "Reverse", "kind": "reverse"}, headers=admin)
         ).json()

@@ -1,19 +1,26 @@
 """The one place where the enrolment service is wired together."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from enrolment.adapters import trainers
 from enrolment.adapters.erasures import MongoErasures
 from enrolment.adapters.repository import MongoCourseRepository
+from enrolment.adapters.trainers import MongoTrainerProfiles
 from enrolment.config import EnrolmentSettings
 from enrolment.entrypoints import consumers
+from enrolment.entrypoints.trainer_consumers import register_trainer_projection
+from enrolment.service import handlers
 from shared.contracts import enrolment as contracts
+from shared.contracts.base import all_contracts
 from shared.observability import configure_logging
 from shared.persistence.people import DirectoryCopy
 from shared.persistence.versioned import VersionedStore
 from shared.runtime import ServiceRuntime
 
-# Only what enrolment shows or decides with: no e-mail, manager or job title.
-PEOPLE_FIELDS = ("display_name", "locale", "time_zone", "department")
+# Only what enrolment shows or decides with (streams balance departments and time zones; managers approve).
+PEOPLE_FIELDS = ("display_name", "locale", "time_zone", "department", "manager_id")
 
 
 @dataclass
@@ -22,6 +29,9 @@ class Enrolment:
     courses: MongoCourseRepository
     people: DirectoryCopy
     erasures: MongoErasures
+    trainers: MongoTrainerProfiles
+    clock: Callable[[], datetime]
+    """Now, as the service sees it (dev mode may run ahead, see settings.clock_shift_hours)."""
 
 
 def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
@@ -30,16 +40,22 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
     runtime = ServiceRuntime(
         settings,
         name="enrolment",
-        publishes=[contracts.CourseCreatedV1, contracts.ApplicationEnrolledV1, contracts.ApplicationWaitlistedV1],
-        outbox_collections=["courses_commits"],
+        publishes=[contract for contract in all_contracts() if contract.topic == contracts.TOPIC],
+        outbox_collections=["courses_commits", "trainer_debuts"],
     )
+    shift = timedelta(hours=settings.clock_shift_hours)
     store = VersionedStore(runtime.database, "courses", on_commit=runtime.relay.notify)
     runtime.on_start(store.ensure_indexes)
     service = Enrolment(
         runtime=runtime,
-        courses=MongoCourseRepository(store),
+        courses=MongoCourseRepository(store, runtime.database),
         people=DirectoryCopy(runtime.database, fields=PEOPLE_FIELDS),
         erasures=MongoErasures(runtime.database),
+        trainers=trainers.build(runtime),
+        clock=lambda: datetime.now(UTC) + shift,
+    )
+    runtime.every(
+        settings.offer_expiry_seconds, lambda: handlers.expire_offers(service.clock(), service.courses), "expire-offers"
     )
     consumers.register(
         runtime.consumer,
@@ -48,4 +64,5 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
         erasures=service.erasures,
         audit=runtime.audit,
     )
+    register_trainer_projection(runtime.consumer, service.trainers)
     return service

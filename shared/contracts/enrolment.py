@@ -1,5 +1,6 @@
 """Events the enrolment service publishes."""
 
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -12,7 +13,11 @@ Locale = Literal["ru", "en"]
 
 
 class CourseCreatedV1(IntegrationEvent):
-    """A course was created with its first cohort."""
+    """A course was created with its first cohort.
+
+    No longer published: courses are now proposed and reviewed (course.proposed, course.published,
+    cohort.scheduled). Kept so subscribers' schemas stay valid; it will not come back.
+    """
 
     ce_type: ClassVar[str] = "com.owlery.enrolment.course.created.v1"
     topic: ClassVar[str] = TOPIC
@@ -37,6 +42,7 @@ class ApplicationEnrolledV1(IntegrationEvent):
     cohort_id: str
     person_id: str = Field(description="Directory id of the employee")
     locale: Locale = Field(description="Language the employee reads Owlery in")
+    promoted: bool = Field(False, description="True when the seat came from the waitlist (a confirmed offer)")
 
 
 class ApplicationWaitlistedV1(IntegrationEvent):
@@ -52,3 +58,328 @@ class ApplicationWaitlistedV1(IntegrationEvent):
     person_id: str
     locale: Locale
     position: int = Field(ge=1, description="Place on the waitlist, 1 = next to be offered a seat")
+
+
+# --- courses: a trainer proposes, a curator reviews -----------------------------------------------------
+
+CourseStatus = Literal["proposed", "changes_requested", "approved", "rejected"]
+
+
+class CourseProposedV1(IntegrationEvent):
+    """A trainer proposed a course (or resubmitted it after changes were requested)."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.course.proposed.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "course_id"
+
+    course_id: str
+    trainer_id: str = Field(description="Directory id of the internal trainer")
+    title_en: str | None = Field(None, description="English title, if the trainer gave one")
+    title_ru: str | None = Field(None, description="Russian title, if the trainer gave one")
+    language: Locale = Field(description="Language the sessions are held in")
+    competencies: list[str] = Field(description="Competency codes the course builds")
+    sessions: int = Field(ge=3, le=12, description="Number of weekly webinars")
+    weekly_effort_hours: float = Field(gt=0, description="Expected effort per week, hours")
+    resubmission: bool = Field(False, description="True when this answers a curator's request for changes")
+
+
+class CourseReviewedV1(IntegrationEvent):
+    """A curator reviewed a proposed course: a comment, a request for changes, an approval or a rejection."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.course.reviewed.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "course_id"
+
+    course_id: str
+    trainer_id: str
+    curator_id: str
+    verdict: Literal["comment", "changes_requested", "approved", "rejected"]
+    comment: str | None = None
+    status: CourseStatus = Field(description="The course's status after this review")
+
+
+class RehearsalScheduledV1(IntegrationEvent):
+    """A rehearsal with the curator was scheduled before approval."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.course.rehearsal_scheduled.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "course_id"
+
+    course_id: str
+    trainer_id: str
+    curator_id: str
+    starts_at: datetime
+
+
+class CoursePublishedV1(IntegrationEvent):
+    """An approved course entered the catalogue: employees may apply."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.course.published.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "course_id"
+
+    course_id: str
+    trainer_id: str
+    title_en: str | None = None
+    title_ru: str | None = None
+    language: Locale
+    competencies: list[str]
+    sessions: int
+    trains_trainers: bool = Field(False, description="Completing it asks HR to grant the trainer role")
+
+
+class TrainerDebutedV1(IntegrationEvent):
+    """A person's first course was published: they are now an internal trainer (the owl badge)."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.trainer.debuted.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "person_id"
+
+    person_id: str
+    course_id: str = Field(description="The first course they give")
+
+
+# --- cohorts ("streams") --------------------------------------------------------------------------------
+
+
+class CohortScheduledV1(IntegrationEvent):
+    """A cohort of a course was created with its weekly slot and its generated sessions."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.cohort.scheduled.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "course_id"
+
+    course_id: str
+    cohort_id: str
+    number: int = Field(ge=1, description="1 for the first stream, 2 for the second...")
+    trainer_id: str
+    capacity: int = Field(ge=2, le=30)
+    time_zone: str = Field(description="IANA time zone of the weekly slot")
+    session_starts: list[datetime] = Field(description="Start of every session, UTC")
+
+
+class StreamProposedV1(IntegrationEvent):
+    """The waitlist holds a cohort's worth of people: the curator is proposed a new stream."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.stream.proposed.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "course_id"
+
+    course_id: str
+    proposal_id: str
+    member_ids: list[str]
+    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    local_time: str = Field(description="HH:MM in time_zone")
+    time_zone: str
+
+
+class StreamProposalDecidedV1(IntegrationEvent):
+    """The curator accepted (a cohort follows) or rejected a proposed stream."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.stream.decided.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "course_id"
+
+    course_id: str
+    proposal_id: str
+    curator_id: str
+    accepted: bool
+    cohort_id: str | None = None
+
+
+# --- applications, withdrawals and the waitlist's seat offers ---------------------------------------------
+
+
+class ApplicationAwaitingManagerV1(IntegrationEvent):
+    """The course asks for manager approval: the application waits for the applicant's manager."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.application.awaiting_manager.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "course_id"
+
+    application_id: str
+    course_id: str
+    course_title: str
+    person_id: str
+    manager_id: str | None = Field(description="Who is asked; None if the directory names no manager")
+    locale: Locale
+
+
+class ApplicationDeclinedByManagerV1(IntegrationEvent):
+    ce_type: ClassVar[str] = "com.owlery.enrolment.application.declined_by_manager.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "course_id"
+
+    application_id: str
+    course_id: str
+    course_title: str
+    person_id: str
+    manager_id: str
+    locale: Locale
+
+
+class ApplicationWithdrawnV1(IntegrationEvent):
+    """A participant or applicant withdrew; a freed seat goes to the waitlist (see seat.offered)."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.application.withdrawn.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "course_id"
+
+    application_id: str
+    course_id: str
+    person_id: str
+    cohort_id: str | None = Field(description="The cohort whose seat was freed; None if they were waiting")
+
+
+class SeatOfferedV1(IntegrationEvent):
+    """A freed seat is offered to the first person waiting who fits the cohort; they must confirm in time."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.seat.offered.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "course_id"
+
+    offer_id: str = Field(description="Unique per offer: a redelivery never makes a second one")
+    application_id: str
+    course_id: str
+    course_title: str
+    cohort_id: str
+    person_id: str
+    locale: Locale
+    expires_at: datetime
+
+
+class SeatOfferEndedV1(IntegrationEvent):
+    """An offer was confirmed (the person is enrolled, see application.enrolled), declined or let expire."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.seat.offer_ended.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "course_id"
+
+    offer_id: str
+    application_id: str
+    course_id: str
+    cohort_id: str
+    person_id: str
+    outcome: Literal["confirmed", "declined", "expired"]
+
+
+# --- a cohort's run: sessions, attendance, homework, feedback, completion ---------------------------------
+
+
+class SessionUpdatedV1(IntegrationEvent):
+    """A session's time, room link, materials or recording changed (the trainer's edits)."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.session.updated.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "cohort_id"
+
+    course_id: str
+    cohort_id: str
+    session_number: int = Field(ge=1)
+    starts_at: datetime
+    room_url: str | None = None
+    recording_url: str | None = None
+    materials: list[str] = Field(default_factory=list, description="Links to slides, code, reading")
+    change: Literal["rescheduled", "room", "materials", "recording"]
+
+
+class AttendanceMarkedV1(IntegrationEvent):
+    """The trainer marked one participant's attendance at one session."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.attendance.marked.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "cohort_id"
+
+    course_id: str
+    cohort_id: str
+    session_number: int = Field(ge=1)
+    person_id: str
+    trainer_id: str
+    status: Literal["present", "absent", "excused"]
+
+
+class HomeworkAssignedV1(IntegrationEvent):
+    ce_type: ClassVar[str] = "com.owlery.enrolment.homework.assigned.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "cohort_id"
+
+    course_id: str
+    cohort_id: str
+    homework_id: str
+    session_number: int = Field(ge=1)
+    due_at: datetime
+
+
+class HomeworkSubmittedV1(IntegrationEvent):
+    ce_type: ClassVar[str] = "com.owlery.enrolment.homework.submitted.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "cohort_id"
+
+    course_id: str
+    cohort_id: str
+    homework_id: str
+    person_id: str
+    late: bool
+    attempt: int = Field(ge=1, description="1 for the first submission, 2 after a return...")
+
+
+class HomeworkReviewedV1(IntegrationEvent):
+    """The trainer accepted a submission or returned it with comments."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.homework.reviewed.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "cohort_id"
+
+    course_id: str
+    cohort_id: str
+    homework_id: str
+    person_id: str
+    trainer_id: str
+    outcome: Literal["accepted", "returned"]
+    attempt: int = Field(ge=1)
+
+
+class SessionFeedbackGivenV1(IntegrationEvent):
+    """A participant rated a session. The rating itself is not here: the trainer sees averages only."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.session.feedback_given.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "cohort_id"
+
+    course_id: str
+    cohort_id: str
+    session_number: int = Field(ge=1)
+    person_id: str = Field(description="Who gave feedback (to credit them), never linked to the rating")
+
+
+class CompletionDecidedV1(IntegrationEvent):
+    """After the last session the course's completion rule decided for one participant."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.completion.decided.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "cohort_id"
+
+    course_id: str
+    cohort_id: str
+    person_id: str
+    trainer_id: str
+    completed: bool
+    attendance_rate: float = Field(ge=0, le=1)
+    homework_rate: float = Field(ge=0, le=1)
+    certificate_number: str | None = Field(None, description="Set when completed")
+    trains_trainers: bool = Field(False, description="Completing it asks HR admins to grant the trainer role")
+
+
+class CohortFinishedV1(IntegrationEvent):
+    """Every participant of a cohort has a completion decision; credited to the trainer."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.cohort.finished.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "cohort_id"
+
+    course_id: str
+    cohort_id: str
+    trainer_id: str
+    participants: int = Field(ge=0)
+    completed: int = Field(ge=0)
+    average_rating: float | None = Field(None, description="Mean session rating, 1-5; None without feedback")

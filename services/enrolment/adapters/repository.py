@@ -1,48 +1,192 @@
-"""Courses in MongoDB: a versioned store whose commits are also the outbox."""
+"""Courses in MongoDB: a versioned store whose commits are also the outbox, a catalogue and offer deadlines.
+
+Beside each commit the repository keeps two small caches, written after it and repaired by the next
+save: a catalogue card per published course (what search reads, instead of the whole course with
+every application), and the course's next seat-offer deadline (what the expiry job scans).
+"""
 
 import builtins
+from datetime import datetime
+
+from pymongo.asynchronous.database import AsyncDatabase
 
 from enrolment.adapters.erasures import replace_value
-from enrolment.domain.events import ApplicantEnrolled, ApplicantWaitlisted, CourseCreated, DomainEvent
-from enrolment.domain.model import Course
+from enrolment.domain import events as ev
+from enrolment.domain.model import CohortWindow, Course, catalogue_status
 from shared.contracts import enrolment as contracts
 from shared.contracts.base import IntegrationEvent
 from shared.messaging.cloudevents import OutboxEvent
 from shared.observability import current_correlation_id
+from shared.persistence.mongo import Document
 from shared.persistence.versioned import VersionedStore, commit_id
 
 SOURCE = "/owlery/enrolment"
+CATALOGUE = "catalogue"
+OFFER_DEADLINES = "offer_deadlines"
 
 
-def to_integration_event(event: DomainEvent) -> IntegrationEvent:
+def to_integration_event(event: ev.DomainEvent) -> IntegrationEvent:
     match event:
-        case CourseCreated():
-            return contracts.CourseCreatedV1(
-                course_id=event.course_id, title=event.title, cohort_id=event.cohort_id, capacity=event.capacity
+        case ev.CourseProposed():
+            return contracts.CourseProposedV1(
+                course_id=event.course_id,
+                trainer_id=event.trainer_id,
+                title_en=event.title_en,
+                title_ru=event.title_ru,
+                language=_locale(event.language),
+                competencies=list(event.competencies),
+                sessions=event.sessions,
+                weekly_effort_hours=event.weekly_effort_hours,
+                resubmission=event.resubmission,
             )
-        case ApplicantEnrolled():
+        case ev.CourseReviewed():
+            return contracts.CourseReviewedV1(
+                course_id=event.course_id,
+                trainer_id=event.trainer_id,
+                curator_id=event.curator_id,
+                verdict=event.verdict,
+                comment=event.comment,
+                status=event.status,
+            )
+        case ev.RehearsalScheduled():
+            return contracts.RehearsalScheduledV1(
+                course_id=event.course_id,
+                trainer_id=event.trainer_id,
+                curator_id=event.curator_id,
+                starts_at=event.starts_at,
+            )
+        case ev.CoursePublished():
+            return contracts.CoursePublishedV1(
+                course_id=event.course_id,
+                trainer_id=event.trainer_id,
+                title_en=event.title_en,
+                title_ru=event.title_ru,
+                language=_locale(event.language),
+                competencies=list(event.competencies),
+                sessions=event.sessions,
+                trains_trainers=event.trains_trainers,
+            )
+        case ev.CohortScheduled():
+            return contracts.CohortScheduledV1(
+                course_id=event.course_id,
+                cohort_id=event.cohort_id,
+                number=event.number,
+                trainer_id=event.trainer_id,
+                capacity=event.capacity,
+                time_zone=event.time_zone,
+                session_starts=list(event.session_starts),
+            )
+        case ev.ApplicantAwaitingManager():
+            return contracts.ApplicationAwaitingManagerV1(
+                application_id=event.application_id,
+                course_id=event.course_id,
+                course_title=event.course_title,
+                person_id=event.person_id,
+                manager_id=event.manager_id,
+                locale=_locale(event.locale),
+            )
+        case ev.ApplicantDeclinedByManager():
+            return contracts.ApplicationDeclinedByManagerV1(
+                application_id=event.application_id,
+                course_id=event.course_id,
+                course_title=event.course_title,
+                person_id=event.person_id,
+                manager_id=event.manager_id,
+                locale=_locale(event.locale),
+            )
+        case ev.ApplicantEnrolled():
             return contracts.ApplicationEnrolledV1(
                 application_id=event.application_id,
                 course_id=event.course_id,
                 course_title=event.course_title,
                 cohort_id=event.cohort_id,
                 person_id=event.person_id,
-                locale=event.locale,
+                locale=_locale(event.locale),
+                promoted=event.promoted,
             )
-        case ApplicantWaitlisted():
+        case ev.ApplicantWaitlisted():
             return contracts.ApplicationWaitlistedV1(
                 application_id=event.application_id,
                 course_id=event.course_id,
                 course_title=event.course_title,
                 person_id=event.person_id,
-                locale=event.locale,
+                locale=_locale(event.locale),
                 position=event.position,
+            )
+        case ev.ApplicantWithdrew():
+            return contracts.ApplicationWithdrawnV1(
+                application_id=event.application_id,
+                course_id=event.course_id,
+                person_id=event.person_id,
+                cohort_id=event.cohort_id,
+            )
+        case ev.SeatOffered():
+            return contracts.SeatOfferedV1(
+                offer_id=event.offer_id,
+                application_id=event.application_id,
+                course_id=event.course_id,
+                course_title=event.course_title,
+                cohort_id=event.cohort_id,
+                person_id=event.person_id,
+                locale=_locale(event.locale),
+                expires_at=event.expires_at,
+            )
+        case ev.SeatOfferEnded():
+            return contracts.SeatOfferEndedV1(
+                offer_id=event.offer_id,
+                application_id=event.application_id,
+                course_id=event.course_id,
+                cohort_id=event.cohort_id,
+                person_id=event.person_id,
+                outcome=event.outcome,
+            )
+        case ev.StreamProposed():
+            return contracts.StreamProposedV1(
+                course_id=event.course_id,
+                proposal_id=event.proposal_id,
+                member_ids=list(event.member_ids),
+                weekday=event.weekday,
+                local_time=event.local_time,
+                time_zone=event.time_zone,
+            )
+        case ev.StreamProposalDecided():
+            return contracts.StreamProposalDecidedV1(
+                course_id=event.course_id,
+                proposal_id=event.proposal_id,
+                curator_id=event.curator_id,
+                accepted=event.accepted,
+                cohort_id=event.cohort_id,
             )
 
 
+def _locale(value: str) -> contracts.Locale:
+    return "ru" if value == "ru" else "en"
+
+
+def catalogue_card(course: Course) -> Document:
+    """What search needs of a course, small enough to scan: no applications, no people."""
+    p = course.proposal
+    return {
+        "_id": course.id,
+        "trainer_id": course.trainer_id,
+        "status": course.status.value,
+        "title_en": p.title_en,
+        "title_ru": p.title_ru,
+        "description": p.description,
+        "competencies": list(p.competencies),
+        "language": p.language,
+        "sessions": p.sessions,
+        "weekly_effort_hours": p.weekly_effort_hours,
+        "search_text": " ".join(filter(None, [p.title_en, p.title_ru, p.description, *p.competencies])).casefold(),
+        "cohorts": [window.__dict__ for window in course.cohort_windows()],
+    }
+
+
 class MongoCourseRepository:
-    def __init__(self, store: VersionedStore) -> None:
+    def __init__(self, store: VersionedStore, database: AsyncDatabase[Document]) -> None:
         self.store = store
+        self.catalogue = database[CATALOGUE]
+        self.deadlines = database[OFFER_DEADLINES]
 
     async def get(self, course_id: str) -> tuple[Course, int] | None:
         loaded = await self.store.load(course_id)
@@ -58,10 +202,41 @@ class MongoCourseRepository:
         ]
         await self.store.commit(course.id, expected_version, course.to_state(), outbox)
         course.events.clear()
+        # Caches of the commit just made; a crash here leaves them one save behind, repaired by the next.
+        await self.catalogue.replace_one({"_id": course.id}, catalogue_card(course), upsert=True)
+        deadline = course.next_offer_deadline()
+        if deadline is not None:
+            await self.deadlines.replace_one({"_id": course.id}, {"_id": course.id, "at": deadline}, upsert=True)
+        elif await self.deadlines.find_one({"_id": course.id}, {"_id": 1}) is not None:
+            await self.deadlines.delete_one({"_id": course.id})
 
-    async def list(self, limit: int, offset: int) -> list[Course]:
-        heads = self.store.heads.find({}).sort("_id", 1).skip(offset).limit(limit)
-        return [Course.from_state(head["_id"], head) async for head in heads]
+    async def search(
+        self, now: datetime, *, text: str | None = None, competency: str | None = None, language: str | None = None,
+        status: str | None = None, statuses: tuple[str, ...] = ("approved",), limit: int = 50, offset: int = 0,
+    ) -> tuple[builtins.list[Document], int]:  # fmt: skip
+        """Catalogue cards matching every given filter, with their status at `now`; and how many match.
+
+        The filters run here rather than in the query: FerretDB scans for any filter but _id anyway,
+        and the cards are small (one per course, no applications).
+        """
+        wanted = text.casefold().split() if text else []
+        found = []
+        async for card in self.catalogue.find({}).sort("_id", 1):
+            if card["status"] not in statuses:
+                continue
+            card["catalogue_status"] = catalogue_status([CohortWindow(**w) for w in card["cohorts"]], now)
+            if (
+                all(word in card["search_text"] for word in wanted)
+                and (competency is None or competency in card["competencies"])
+                and (language is None or card["language"] == language)
+                and (status is None or card["catalogue_status"] == status)
+            ):
+                found.append(card)
+        return found[offset : offset + limit], len(found)
+
+    async def with_offers_due(self, now: datetime) -> builtins.list[str]:
+        """Courses with a seat offer past its deadline (a scan of one small document per course with offers)."""
+        return [doc["_id"] async for doc in self.deadlines.find({"at": {"$lte": now}}, {"_id": 1})]
 
     async def involving(self, person_id: str) -> builtins.list[str]:
         # Two scans (FerretDB looks up nothing but _id): fine for rare privacy requests, kept off hot paths.

@@ -1,55 +1,234 @@
-"""Enrolment use cases: load the course, let it decide, save it with its events."""
+"""Enrolment use cases: load the course, let it decide, save it with its events.
+
+Every change to a course is load-decide-save under `retry_on_conflict`: when two writers race
+(applicants for the last seat, withdrawals promoting the same waiting person), the loser loads the
+course again and decides on what the winner left, so each seat and each promotion happens once.
+"""
 
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
-from enrolment.domain.model import Application, Course, former_employee_id
+from enrolment.domain.cohort_run import Roster
+from enrolment.domain.model import (
+    Applicant,
+    Application,
+    Cohort,
+    Course,
+    Proposal,
+    Rules,
+    former_employee_id,
+)
+from enrolment.domain.schedule import Slot
 from enrolment.service.ports import CourseRepository, Erasures, People
 from shared.concurrency import retry_on_conflict
 from shared.errors import Invalid, NotFound
 
 SERVICE = "enrolment"
 ERASURE_PASSES = 3
+T = TypeVar("T")
+
+
+async def change(course_id: str, courses: CourseRepository, decide: Callable[[Course], T]) -> tuple[T, Course]:
+    """Load the course, let `decide` change it, save; again from the top if another writer got there first."""
+
+    async def attempt() -> tuple[T, Course]:
+        course, version = await get_course(course_id, courses)
+        outcome = decide(course)
+        if course.events:
+            await courses.save(course, expected_version=version)
+        return outcome, course
+
+    return await retry_on_conflict(attempt, aggregate_id=course_id)
+
+
+# --- proposal and review ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class CreateCourse:
-    title: str
-    capacity: int
+class ProposeCourse:
+    trainer_id: str
+    proposal: Proposal
+    rules: Rules = field(default_factory=Rules)
+
+
+async def propose_course(command: ProposeCourse, courses: CourseRepository) -> Course:
+    course = Course.propose(str(uuid.uuid4()), command.trainer_id, command.proposal, command.rules)
+    await courses.save(course, expected_version=0)
+    return course
+
+
+async def revise_course(course_id: str, command: ProposeCourse, courses: CourseRepository) -> Course:
+    _, course = await change(
+        course_id, courses, lambda c: c.revise(command.trainer_id, command.proposal, command.rules)
+    )
+    return course
+
+
+async def review_course(
+    course_id: str, curator_id: str, verdict: str, comment: str | None, now: datetime, courses: CourseRepository
+) -> Course:
+    _, course = await change(course_id, courses, lambda c: c.review(curator_id, verdict, comment, now))
+    return course
+
+
+async def schedule_rehearsal(
+    course_id: str, curator_id: str, starts_at: datetime, now: datetime, courses: CourseRepository
+) -> Course:
+    _, course = await change(course_id, courses, lambda c: c.schedule_rehearsal(curator_id, starts_at, now))
+    return course
+
+
+# --- cohorts ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddCohort:
+    course_id: str
+    slot: Slot
+    start_date: date
+    capacity: int | None = None
+    trainer_id: str | None = None
+
+
+async def add_cohort(command: AddCohort, now: datetime, courses: CourseRepository) -> tuple[Cohort, Course]:
+    cohort_id = str(uuid.uuid4())
+    return await change(
+        command.course_id,
+        courses,
+        lambda c: c.add_cohort(
+            cohort_id, command.slot, command.start_date, now, capacity=command.capacity, trainer_id=command.trainer_id
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class DecideStream:
+    course_id: str
+    proposal_id: str
+    curator_id: str
+    accept: bool
+    member_ids: Sequence[str] | None = None
+    slot: Slot | None = None
+    start_date: date | None = None
+
+
+async def decide_stream(
+    command: DecideStream, now: datetime, courses: CourseRepository
+) -> tuple[Cohort | None, Course]:
+    cohort_id = str(uuid.uuid4())
+    return await change(
+        command.course_id,
+        courses,
+        lambda c: c.decide_stream(
+            command.curator_id,
+            command.proposal_id,
+            command.accept,
+            now,
+            cohort_id=cohort_id,
+            member_ids=command.member_ids,
+            slot=command.slot,
+            start_date=command.start_date,
+        ),
+    )
+
+
+async def roster(course_id: str, cohort_id: str, courses: CourseRepository) -> Roster:
+    """Who is in a cohort and how the course runs: what a cohort's run needs from the course."""
+    course, _ = await get_course(course_id, courses)
+    cohort = course.cohort(cohort_id)
+    rules = course.rules
+    return Roster(
+        course_id=course.id,
+        cohort_id=cohort.id,
+        course_title=course.title,
+        trainer_id=cohort.trainer_id,
+        members=tuple(cohort.members),
+        session_starts=tuple(cohort.session_starts),
+        peer_review=rules.peer_review,
+        anonymous_feedback=rules.anonymous_feedback,
+        min_attendance=rules.min_attendance,
+        min_homework=rules.min_homework,
+        hours_per_session=rules.hours_per_session,
+        trains_trainers=rules.trains_trainers,
+    )
+
+
+# --- applications and the waitlist ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Apply:
     course_id: str
     person_id: str
-    locale: str
-
-
-async def create_course(command: CreateCourse, courses: CourseRepository) -> Course:
-    course = Course.create(str(uuid.uuid4()), command.title, str(uuid.uuid4()), command.capacity)
-    await courses.save(course, expected_version=0)
-    return course
+    locale: str | None = None
+    motivation: str = ""
+    preferred_cohort_id: str | None = None
+    level: str = "beginner"
 
 
 async def apply(
-    command: Apply, courses: CourseRepository, *, people: People | None = None
+    command: Apply, courses: CourseRepository, *, people: People | None = None, now: datetime | None = None
 ) -> tuple[Application, Course]:
     """Apply for a seat; the directory's deactivated and erased people are refused.
 
-    `people` is optional only so entrypoints written before the directory keep working: pass it.
+    What the directory knows of the person (language, department, time zone, manager) goes with the
+    application: it decides the manager to ask and how a future stream is composed.
     """
-    if people is not None and await people.is_blocked(command.person_id):
-        raise Invalid(f"person {command.person_id} is deactivated in the directory", field="person_id")
+    profile: dict[str, Any] = {}
+    if people is not None:
+        if await people.is_blocked(command.person_id):
+            raise Invalid(f"person {command.person_id} is deactivated in the directory", field="person_id")
+        found = await people.get(command.person_id)
+        profile = dict(found.fields) if found is not None else {}
+    applicant = Applicant(
+        person_id=command.person_id,
+        locale=command.locale or profile.get("locale") or "en",
+        motivation=command.motivation,
+        preferred_cohort_id=command.preferred_cohort_id,
+        level=command.level,
+        department=profile.get("department"),
+        time_zone=profile.get("time_zone"),
+        manager_id=profile.get("manager_id"),
+    )
+    application_id = str(uuid.uuid4())
+    return await change(command.course_id, courses, lambda c: c.apply(applicant, application_id, now or _now()))
 
-    async def attempt() -> tuple[Application, Course]:
-        # Racing applicants conflict on the course version; the loser re-reads the seats and decides again.
-        course, version = await get_course(command.course_id, courses)
-        application = course.apply(command.person_id, command.locale, str(uuid.uuid4()))
-        await courses.save(course, expected_version=version)
-        return application, course
 
-    return await retry_on_conflict(attempt, aggregate_id=command.course_id)
+async def decide_as_manager(
+    course_id: str, person_id: str, manager_id: str, approve: bool, now: datetime, courses: CourseRepository
+) -> tuple[Application, Course]:
+    return await change(course_id, courses, lambda c: c.decide_as_manager(manager_id, person_id, approve, now))
+
+
+async def withdraw(
+    course_id: str, person_id: str, now: datetime, courses: CourseRepository
+) -> tuple[Application, Course]:
+    return await change(course_id, courses, lambda c: c.withdraw(person_id, now))
+
+
+async def confirm_offer(
+    course_id: str, person_id: str, now: datetime, courses: CourseRepository
+) -> tuple[Application, Course]:
+    return await change(course_id, courses, lambda c: c.confirm_offer(person_id, now))
+
+
+async def expire_offers(now: datetime, courses: CourseRepository) -> int:
+    """Let lapse every seat offer past its deadline, offering those seats on; how many lapsed.
+
+    Safe on every replica at once: each course decides under its version, so an offer lapses once.
+    """
+    lapsed = 0
+    for course_id in await courses.with_offers_due(now):
+        count, _ = await change(course_id, courses, lambda c: c.expire_offers(now))
+        lapsed += count
+    return lapsed
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 async def get_course(course_id: str, courses: CourseRepository) -> tuple[Course, int]:

@@ -1,9 +1,11 @@
 """What the use cases need from the outside world."""
 
 import builtins
+from datetime import datetime
 from typing import Any, Protocol
 
 from enrolment.domain.model import Course
+from shared.persistence.people import PersonCopy
 
 
 class CourseRepository(Protocol):
@@ -15,7 +17,24 @@ class CourseRepository(Protocol):
         """Store the course with the events it recorded; ConcurrencyConflict if the version moved."""
         ...
 
-    async def list(self, limit: int, offset: int) -> list[Course]: ...
+    async def search(
+        self,
+        now: datetime,
+        *,
+        text: str | None = None,
+        competency: str | None = None,
+        language: str | None = None,
+        status: str | None = None,
+        statuses: tuple[str, ...] = ("approved",),
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[builtins.list[dict[str, Any]], int]:
+        """Catalogue cards matching the filters, each with its `catalogue_status` at `now`; and the total."""
+        ...
+
+    async def with_offers_due(self, now: datetime) -> builtins.list[str]:
+        """Ids of courses holding a seat offer whose deadline has passed."""
+        ...
 
     async def involving(self, person_id: str) -> builtins.list[str]:
         """Ids of the courses whose state or history names the person (a scan: privacy requests only)."""
@@ -31,6 +50,10 @@ class CourseRepository(Protocol):
 
 class People(Protocol):
     """This service's copy of the employee directory."""
+
+    async def get(self, person_id: str) -> PersonCopy | None:
+        """What the directory told us of the person (locale, department, time zone, manager)."""
+        ...
 
     async def is_blocked(self, person_id: str) -> bool:
         """True if the directory deactivated or erased the person; unknown people are not blocked."""

@@ -1,6 +1,7 @@
 """Who may call which enrolment endpoint, checked route by route against the real servers."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -9,9 +10,13 @@ import pytest
 from enrolment.bootstrap import bootstrap
 from enrolment.config import EnrolmentSettings
 from enrolment.entrypoints.http import create_app
+from enrolment.service import trainers
 from shared.auth.testing import Call, Example, TestIssuer, authorization_matrix
+from shared.contracts.directory import PersonUpsertedV1
 from shared.persistence.mongo import connect
 from tests.support.infra import Servers
+
+MISSING = "/courses/does-not-exist"
 
 
 def settings_for(servers: Servers) -> EnrolmentSettings:
@@ -35,6 +40,20 @@ def about(method: str, path: str, json: dict[str, Any] | None = None) -> Example
     return example
 
 
+def course_body(capacity: int = 7, manager_approval: bool = False) -> dict[str, Any]:
+    return {
+        "title_ru": "Автотесты на 1С",  # noqa: RUF001
+        "sessions": 3,
+        "weekly_effort_hours": 2,
+        "rules": {"capacity": capacity, "manager_approval": manager_approval},
+    }
+
+
+def cohort_body() -> dict[str, Any]:
+    start = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
+    return {"weekday": 2, "local_time": "15:00", "time_zone": "Europe/Moscow", "start_date": start}
+
+
 @pytest.mark.infra
 async def test_authorisation_matrix(servers: Servers) -> None:
     settings = settings_for(servers)
@@ -42,27 +61,123 @@ async def test_authorisation_matrix(servers: Servers) -> None:
     issuer = TestIssuer()
     issuer.trust(service.runtime)
     app = create_app(service)
-    setup = issuer.headers("setup-admin", "admin")
+    curator, hr = issuer.headers("setup-curator", "curator"), issuer.headers("setup-hr", "hr_admin")
 
-    async def new_course() -> str:
-        answer = await client.post("/courses", json={"title": "Python for analysts", "capacity": 3}, headers=setup)
-        assert answer.status_code == 201, answer.text
-        course_id: str = answer.json()["id"]
+    async def call(method: str, path: str, headers: dict[str, str], json: Any = None) -> dict[str, Any]:
+        answer = await client.request(method, path, json=json, headers=headers)
+        assert answer.status_code in (200, 201), answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    async def proposed(trainer: str = "setup-trainer", **rules: Any) -> str:
+        body = await call("POST", "/courses", issuer.headers(trainer, "trainer"), course_body(**rules))
+        return str(body["id"])
+
+    async def published(trainer: str = "setup-trainer", cohort: bool = True, **rules: Any) -> str:
+        course_id = await proposed(trainer, **rules)
+        await call("POST", f"/courses/{course_id}/reviews", curator, {"verdict": "approved"})
+        if cohort:
+            await call("POST", f"/courses/{course_id}/cohorts", curator, cohort_body())
         return course_id
 
-    async def get_course(owner: str) -> Call:
-        return Call("GET", f"/courses/{await new_course()}", missing_path="/courses/does-not-exist")
+    async def apply(course_id: str, person: str) -> dict[str, Any]:
+        return await call("POST", f"/courses/{course_id}/applications", hr, {"person_id": person})
 
-    async def apply(owner: str) -> Call:
-        body = {"person_id": owner, "locale": "ru"}
-        path = f"/courses/{await new_course()}/applications"
-        return Call("POST", path, body, missing_path="/courses/does-not-exist/applications")
+    async def own_proposal(owner: str) -> Call:
+        return Call("GET", f"/courses/{await proposed(owner)}", owner_roles=("trainer",), missing_path=MISSING)
 
+    async def revise(owner: str) -> Call:
+        path = f"/courses/{await proposed(owner)}"
+        return Call("PUT", path, course_body(), owner_roles=("trainer",), missing_path=MISSING)
+
+    async def review(owner: str) -> Call:
+        body = {"verdict": "comment", "comment": "Add a practice session"}
+        return Call("POST", f"/courses/{await proposed()}/reviews", body, missing_path=f"{MISSING}/reviews")
+
+    async def rehearsal(owner: str) -> Call:
+        body = {"starts_at": (datetime.now(UTC) + timedelta(days=3)).isoformat()}
+        return Call("POST", f"/courses/{await proposed()}/rehearsal", body)
+
+    async def add_cohort(owner: str) -> Call:
+        path = f"/courses/{await published(owner, cohort=False)}/cohorts"
+        return Call("POST", path, cohort_body(), owner_roles=("trainer",), missing_path=f"{MISSING}/cohorts")
+
+    async def new_application(owner: str) -> Call:
+        path = f"/courses/{await published()}/applications"
+        return Call("POST", path, {"person_id": owner}, missing_path=f"{MISSING}/applications")
+
+    async def see_application(owner: str) -> Call:
+        course_id = await published()
+        await apply(course_id, owner)
+        return Call("GET", f"/courses/{course_id}/applications/{owner}", missing_path=f"{MISSING}/applications/{owner}")
+
+    async def withdraw(owner: str) -> Call:
+        course_id = await published()
+        await apply(course_id, owner)
+        return Call("POST", f"/courses/{course_id}/applications/{owner}/withdrawal")
+
+    async def confirm(owner: str) -> Call:
+        course_id = await published(capacity=2)
+        for person in ("seated-1", "seated-2", owner):
+            await apply(course_id, person)
+        await call("POST", f"/courses/{course_id}/applications/seated-1/withdrawal", hr)  # owner is offered the seat
+        return Call("POST", f"/courses/{course_id}/applications/{owner}/offer/confirmation")
+
+    async def manager_decision(owner: str) -> Call:
+        report = f"report-of-{owner}"
+        await service.people.apply_upsert(
+            PersonUpsertedV1(
+                person_id=report,
+                user_name=f"{report}@corp",
+                display_name="Report",
+                email=f"{report}@corp.test",
+                manager_id=owner,
+                locale="ru",
+                time_zone="Europe/Moscow",
+                active=True,
+                version=1,
+            )
+        )
+        course_id = await published(manager_approval=True)
+        await apply(course_id, report)
+        return Call("POST", f"/courses/{course_id}/applications/{report}/manager-decision", {"approve": True})
+
+    async def with_proposal() -> tuple[str, str]:
+        course_id = await published(capacity=2)
+        for person in ("w-1", "w-2", "w-3", "w-4"):
+            await apply(course_id, person)
+        proposal = await call("GET", f"/courses/{course_id}/stream-proposal", curator)
+        return course_id, str(proposal["proposal_id"])
+
+    async def stream_proposal(owner: str) -> Call:
+        course_id, _ = await with_proposal()
+        return Call("GET", f"/courses/{course_id}/stream-proposal")
+
+    async def decide_stream(owner: str) -> Call:
+        course_id, proposal_id = await with_proposal()
+        return Call("POST", f"/courses/{course_id}/stream-proposals/{proposal_id}/decision", {"accept": False})
+
+    await trainers.course_published(
+        trainers.CoursePublished("known-trainer", "c-1", "Excel", None, ("sql",), datetime.now(UTC), "setup"),
+        service.trainers,
+    )
     examples: dict[str, Example] = {
-        "POST /courses": about("POST", "/courses", {"title": "Excel for everyone", "capacity": 7}),
-        "GET /courses": about("GET", "/courses"),
-        "GET /courses/{course_id}": get_course,
-        "POST /courses/{course_id}/applications": apply,
+        "POST /courses": about("POST", "/courses", course_body()),
+        "GET /courses": about("GET", "/courses?q=1c"),
+        "GET /courses/proposals": about("GET", "/courses/proposals"),
+        "GET /courses/{course_id}": own_proposal,
+        "PUT /courses/{course_id}": revise,
+        "POST /courses/{course_id}/reviews": review,
+        "POST /courses/{course_id}/rehearsal": rehearsal,
+        "POST /courses/{course_id}/cohorts": add_cohort,
+        "POST /courses/{course_id}/applications": new_application,
+        "GET /courses/{course_id}/applications/{person_id}": see_application,
+        "POST /courses/{course_id}/applications/{person_id}/withdrawal": withdraw,
+        "POST /courses/{course_id}/applications/{person_id}/offer/confirmation": confirm,
+        "POST /courses/{course_id}/applications/{person_id}/manager-decision": manager_decision,
+        "GET /courses/{course_id}/stream-proposal": stream_proposal,
+        "POST /courses/{course_id}/stream-proposals/{proposal_id}/decision": decide_stream,
+        "GET /trainers/{person_id}": about("GET", "/trainers/known-trainer"),
         "GET /privacy/people/{person_id}": about("GET", "/privacy/people/{person}"),
         "GET /privacy/audit": about("GET", "/privacy/audit?subject_id={person}"),
         "GET /health/live": about("GET", "/health/live"),
