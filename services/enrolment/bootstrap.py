@@ -4,7 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from enrolment.adapters import trainers
+from enrolment.adapters import cohort_runs, trainers
+from enrolment.adapters.cohort_runs import MongoCohortRuns
 from enrolment.adapters.erasures import MongoErasures
 from enrolment.adapters.repository import MongoCourseRepository
 from enrolment.adapters.trainers import MongoTrainerProfiles
@@ -30,6 +31,7 @@ class Enrolment:
     people: DirectoryCopy
     erasures: MongoErasures
     trainers: MongoTrainerProfiles
+    runs: MongoCohortRuns
     clock: Callable[[], datetime]
     """Now, as the service sees it (dev mode may run ahead, see settings.clock_shift_hours)."""
 
@@ -41,7 +43,7 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
         settings,
         name="enrolment",
         publishes=[contract for contract in all_contracts() if contract.topic == contracts.TOPIC],
-        outbox_collections=["courses_commits", "trainer_debuts"],
+        outbox_collections=["courses_commits", "trainer_debuts", cohort_runs.OUTBOX_COLLECTION],
     )
     shift = timedelta(hours=settings.clock_shift_hours)
     store = VersionedStore(runtime.database, "courses", on_commit=runtime.relay.notify)
@@ -52,6 +54,7 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
         people=DirectoryCopy(runtime.database, fields=PEOPLE_FIELDS),
         erasures=MongoErasures(runtime.database),
         trainers=trainers.build(runtime),
+        runs=cohort_runs.build(runtime),
         clock=lambda: datetime.now(UTC) + shift,
     )
     runtime.every(

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query
 
 from enrolment.bootstrap import Enrolment, bootstrap
+from enrolment.entrypoints.cohorts_http import COHORT_POLICY, cohort_ownership_rules, cohort_router
 from enrolment.entrypoints.policy import guardrails
 from enrolment.entrypoints.schemas import (
     ApplicationIn,
@@ -175,7 +176,10 @@ def courses_router(service: Enrolment) -> APIRouter:
 def create_app(service: Enrolment | None = None) -> FastAPI:
     service = service or bootstrap()
     runtime = service.runtime
-    policy = guardrails(service.courses, (TRAINERS_POLICY, {}))
+    rosters = handlers.CourseRosters(service.courses)
+    policy = guardrails(
+        service.courses, (TRAINERS_POLICY, {}), (COHORT_POLICY, cohort_ownership_rules(service.runs, rosters))
+    )
     gatekeeper = runtime.gatekeeper(policy, is_blocked=service.people.is_blocked)
     app = prepare_app(FastAPI(title="Owlery enrolment", version="0.2.0", lifespan=runtime.lifespan), gatekeeper)
     app.include_router(health_router({"database": runtime.database_ready, "broker": runtime.broker_ready}))
@@ -186,6 +190,7 @@ def create_app(service: Enrolment | None = None) -> FastAPI:
     app.include_router(privacy_router("enrolment", export, runtime.audit))
     app.include_router(courses_router(service))
     app.include_router(trainers_router(service.trainers))
+    app.include_router(cohort_router(service.runs, rosters, service.people, clock=service.clock))
     return app
 
 

@@ -156,6 +156,16 @@ async def roster(course_id: str, cohort_id: str, courses: CourseRepository) -> R
     )
 
 
+class CourseRosters:
+    """Rosters for the cohort runs, read from the courses (the course aggregate owns who is in a cohort)."""
+
+    def __init__(self, courses: CourseRepository) -> None:
+        self.courses = courses
+
+    async def roster(self, course_id: str, cohort_id: str) -> Roster:
+        return await roster(course_id, cohort_id, self.courses)
+
+
 # --- applications and the waitlist ----------------------------------------------------------------------------
 
 
