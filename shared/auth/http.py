@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.routing import APIRoute
 
 from shared.auth.policy import PUBLIC, Access, Guardrails, RequestFacts
 from shared.auth.tokens import InvalidToken, Principal, TokenVerifier
@@ -30,13 +29,17 @@ def route_key(method: str, path: str) -> str:
 
 
 def route_keys(app: FastAPI) -> list[str]:
-    """Every "METHOD /path" the app serves through its own routes (not the docs pages)."""
+    """Every "METHOD /path" the app serves (not the docs pages), from its OpenAPI description.
+
+    Read from the OpenAPI document rather than `app.routes`, which holds included routers as
+    opaque entries: every route any router adds appears in the document.
+    """
+    methods = ("get", "put", "post", "patch", "delete")
     return sorted(
-        route_key(method, route.path)
-        for route in app.routes
-        if isinstance(route, APIRoute)
-        for method in route.methods or ()
-        if method != "HEAD"
+        route_key(method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+        if method in methods
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import httpx
 import jwt
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from pydantic import SecretStr, ValidationError
 
 from shared.auth.http import Gatekeeper, caller
@@ -157,6 +157,14 @@ def small_app(issuer: TestIssuer, blocked: frozenset[str] = frozenset()) -> Fast
     async def forgotten() -> dict[str, str]:
         return {"secret": "everyone"}
 
+    included = APIRouter(prefix="/included")
+
+    @included.get("/forgotten")
+    async def forgotten_in_a_router() -> dict[str, str]:
+        return {"secret": "everyone"}
+
+    app.include_router(included)
+
     return app
 
 
@@ -210,8 +218,10 @@ async def test_an_endpoint_without_a_policy_is_refused_and_the_matrix_names_it()
     app = small_app(issuer)
     async with client_for(app) as client:
         assert (await client.get("/forgotten", headers=issuer.headers("root", "admin"))).status_code == 403
+        assert (await client.get("/included/forgotten", headers=issuer.headers("root", "admin"))).status_code == 403
         problems = await authorization_matrix(client, app, issuer, examples={})
     assert "GET /forgotten: no access policy" in problems
+    assert "GET /included/forgotten: no access policy" in problems
     assert "GET /catalogue: no example request in the authorisation matrix" in problems
 
 

@@ -17,7 +17,7 @@ from shared.contracts import enrolment as contracts
 from shared.contracts.base import IntegrationEvent
 from shared.messaging.cloudevents import OutboxEvent
 from shared.observability import current_correlation_id
-from shared.persistence.mongo import Document
+from shared.persistence.mongo import Document, insert_once
 from shared.persistence.versioned import VersionedStore, commit_id
 
 SOURCE = "/owlery/enrolment"
@@ -203,12 +203,25 @@ class MongoCourseRepository:
         await self.store.commit(course.id, expected_version, course.to_state(), outbox)
         course.events.clear()
         # Caches of the commit just made; a crash here leaves them one save behind, repaired by the next.
-        await self.catalogue.replace_one({"_id": course.id}, catalogue_card(course), upsert=True)
-        deadline = course.next_offer_deadline()
-        if deadline is not None:
-            await self.deadlines.replace_one({"_id": course.id}, {"_id": course.id, "at": deadline}, upsert=True)
-        elif await self.deadlines.find_one({"_id": course.id}, {"_id": 1}) is not None:
-            await self.deadlines.delete_one({"_id": course.id})
+        await self._write_card(course, expected_version + 1)
+        # One document per offer, inserted once and never rewritten: a slower replica saving an older
+        # state cannot remove the deadline of an offer it never saw. Ended offers are dropped by the
+        # expiry job once their deadline passes and the course no longer holds them.
+        for offer in course.offers.values():
+            document = {"_id": offer.id, "course_id": course.id, "at": offer.expires_at}
+            await insert_once(self.deadlines.database, OFFER_DEADLINES, document)
+
+    async def _write_card(self, course: Course, version: int) -> None:
+        """Replace the card unless a newer version's is there (checked again after writing)."""
+        card = {**catalogue_card(course), "version": version}
+        for _ in range(3):
+            stored = await self.catalogue.find_one({"_id": course.id}, {"version": 1})
+            if stored is not None and stored.get("version", 0) >= version:
+                return
+            await self.catalogue.replace_one({"_id": course.id}, card, upsert=True)
+            stored = await self.catalogue.find_one({"_id": course.id}, {"version": 1})
+            if stored is not None and stored.get("version", 0) >= version:
+                return
 
     async def search(
         self, now: datetime, *, text: str | None = None, competency: str | None = None, language: str | None = None,
@@ -235,8 +248,15 @@ class MongoCourseRepository:
         return found[offset : offset + limit], len(found)
 
     async def with_offers_due(self, now: datetime) -> builtins.list[str]:
-        """Courses with a seat offer past its deadline (a scan of one small document per course with offers)."""
-        return [doc["_id"] async for doc in self.deadlines.find({"at": {"$lte": now}}, {"_id": 1})]
+        """Courses with a seat offer past its deadline (a scan of one small document per offer)."""
+        due = {doc["course_id"] async for doc in self.deadlines.find({"at": {"$lte": now}}, {"course_id": 1})}
+        return sorted(due)
+
+    async def forget_ended_offers(self, course: Course, now: datetime) -> None:
+        """Drop the deadlines that have passed of offers the course no longer holds (confirmed, declined, lapsed)."""
+        async for doc in self.deadlines.find({"course_id": course.id, "at": {"$lte": now}}, {"_id": 1}):
+            if doc["_id"] not in {offer.id for offer in course.offers.values()}:
+                await self.deadlines.delete_one({"_id": doc["_id"]})
 
     async def involving(self, person_id: str) -> builtins.list[str]:
         # Two scans (FerretDB looks up nothing but _id): fine for rare privacy requests, kept off hot paths.

@@ -84,7 +84,10 @@ class Proposal:
     """Weekly slots the trainer can teach in; stream proposals pick among them."""
 
     def __post_init__(self) -> None:
-        if not ((self.title_en or "").strip() or (self.title_ru or "").strip()):
+        # Stored as shown: trimmed, and a blank title is no title.
+        object.__setattr__(self, "title_en", (self.title_en or "").strip() or None)
+        object.__setattr__(self, "title_ru", (self.title_ru or "").strip() or None)
+        if not (self.title_en or self.title_ru):
             raise Invalid("a course needs a title in English or Russian", field="title_en")
         if not MIN_SESSIONS <= self.sessions <= MAX_SESSIONS:
             raise Invalid(f"a course has {MIN_SESSIONS} to {MAX_SESSIONS} weekly sessions", field="sessions")
@@ -321,7 +324,7 @@ class Course:
 
     def _joinable(self, cohort: Cohort, now: datetime) -> bool:
         """New members may still join: fewer sessions started than the withdrawal window allows."""
-        return cohort.sessions_started(now) < self.rules.withdrawal_until_session
+        return cohort.sessions_started(now) < min(self.rules.withdrawal_until_session, len(cohort.session_starts))
 
     def _free_seats(self, cohort: Cohort) -> int:
         held = sum(1 for offer in self.offers.values() if offer.cohort_id == cohort.id)
@@ -344,6 +347,8 @@ class Course:
                 application_id=existing.id,
                 status=existing.status.value,
             )
+        if self.rules.manager_approval and applicant.manager_id is None:
+            raise Invalid("the course needs a manager's approval and the directory names no manager", field="person_id")
         self.arrivals += 1
         application = Application(
             application_id,
@@ -491,6 +496,8 @@ class Course:
             raise Conflict("there is no open seat offer for this person", status=application.status.value)
         if offer.expires_at <= now:  # the expiry job has not got to it yet: too late all the same
             raise Conflict("the seat offer has expired", expired_at=offer.expires_at.isoformat())
+        if not self._joinable(self.cohort(offer.cohort_id), now):
+            raise Conflict("the cohort has gone past the sessions a newcomer may join at", cohort_id=offer.cohort_id)
         del self.offers[person_id]
         self.events.append(
             ev.SeatOfferEnded(self.id, offer.id, application.id, offer.cohort_id, person_id, "confirmed")
@@ -520,7 +527,7 @@ class Course:
     def _maybe_propose_stream(self, now: datetime) -> None:
         if self.stream_proposal is not None and self.stream_proposal.open:
             return
-        waiting = [self.applications[p] for p in self.waitlist if self.applications[p].preferred_cohort_id is None]
+        waiting = self._waiting_for_any_cohort()
         if len(waiting) < max(self.stream_threshold, self.rules.capacity):
             return
         members = balanced_members(waiting, self.rules.capacity)
@@ -555,12 +562,12 @@ class Course:
             raise NotFound(f"no stream proposal {proposal_id}", proposal_id=proposal_id)
         if not proposal.open:
             raise Conflict("this stream proposal was already decided")
-        proposal.open = False
         if not accept:
-            self.stream_threshold = len(self.waitlist) + self.rules.capacity
+            proposal.open = False
+            self.stream_threshold = len(self._waiting_for_any_cohort()) + self.rules.capacity
             self.events.append(ev.StreamProposalDecided(self.id, proposal.id, curator_id, False, None))
             return None
-        members = list(member_ids) if member_ids is not None else self._still_proposed(proposal)
+        members = list(dict.fromkeys(member_ids)) if member_ids is not None else self._still_proposed(proposal)
         not_waiting = [p for p in members if p not in self.waitlist]
         if not_waiting:
             raise Invalid(f"not on the waitlist: {', '.join(not_waiting)}", field="member_ids")
@@ -568,7 +575,6 @@ class Course:
             raise Invalid(f"a stream has 1 to {MAX_CAPACITY} members", field="member_ids")
         chosen_slot = slot or proposal.slot
         first_day = start_date or (now + timedelta(days=7)).date()
-        self.stream_threshold = self.rules.capacity
         # Enrolled first, then the cohort opens: its remaining seats go to whoever still waits.
         cohort = Cohort(
             cohort_id,
@@ -580,6 +586,9 @@ class Course:
         )
         if cohort.session_starts[0] <= now:
             raise Invalid("the first session must be in the future", field="start_date")
+        # Everything checked: from here on the decision is made.
+        proposal.open = False
+        self.stream_threshold = self.rules.capacity
         self.cohorts.append(cohort)
         self.events.append(
             ev.CohortScheduled(
@@ -598,6 +607,10 @@ class Course:
         self.events.append(ev.StreamProposalDecided(self.id, proposal.id, curator_id, True, cohort.id))
         self._offer_free_seats(cohort, now)
         return cohort
+
+    def _waiting_for_any_cohort(self) -> list[Application]:
+        """Who waits without naming a cohort: the people a new stream can take."""
+        return [self.applications[p] for p in self.waitlist if self.applications[p].preferred_cohort_id is None]
 
     def _still_proposed(self, proposal: StreamProposal) -> list[str]:
         """The proposed members still waiting, topped up (balanced again) from whoever waits now.

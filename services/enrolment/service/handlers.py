@@ -232,7 +232,8 @@ async def expire_offers(now: datetime, courses: CourseRepository) -> int:
     """
     lapsed = 0
     for course_id in await courses.with_offers_due(now):
-        count, _ = await change(course_id, courses, lambda c: c.expire_offers(now))
+        count, course = await change(course_id, courses, lambda c: c.expire_offers(now))
+        await courses.forget_ended_offers(course, now)
         lapsed += count
     return lapsed
 

@@ -36,6 +36,10 @@ class CourseRepository(Protocol):
         """Ids of courses holding a seat offer whose deadline has passed."""
         ...
 
+    async def forget_ended_offers(self, course: Course, now: datetime) -> None:
+        """Stop remembering deadlines that passed of offers the course no longer holds."""
+        ...
+
     async def involving(self, person_id: str) -> builtins.list[str]:
         """Ids of the courses whose state or history names the person (a scan: privacy requests only)."""
         ...

@@ -1,15 +1,19 @@
 """In-memory stand-ins for the adapters: a course repository that behaves like the versioned store
-(state round-trips, versions clash, every version kept with its events), a directory copy, an erasure ledger."""
+(state round-trips, versions clash, every version kept with its events) and keeps the same caches as the
+Mongo one (catalogue cards, offer deadlines), a directory copy, an erasure ledger."""
 
 import asyncio
 import builtins
 import dataclasses
+from datetime import datetime
 from typing import Any
 
 from enrolment.adapters.erasures import replace_value
+from enrolment.adapters.repository import catalogue_card
 from enrolment.domain.events import DomainEvent
-from enrolment.domain.model import Course
+from enrolment.domain.model import CohortWindow, Course, catalogue_status
 from shared.concurrency import ConcurrencyConflict
+from shared.persistence.people import PersonCopy
 
 
 def names(value: Any, person_id: str) -> bool:
@@ -23,6 +27,8 @@ class InMemoryCourseRepository:
         self.history: dict[str, builtins.list[dict[str, Any]]] = {}  # per course, version N at index N-1
         self.titles: dict[str, str] = {}
         self.published: builtins.list[DomainEvent] = []
+        self.catalogue: dict[str, dict[str, Any]] = {}  # catalogue cards, as the Mongo adapter caches them
+        self.deadlines: dict[str, datetime] = {}  # each course's next seat-offer deadline
         self.conflicts = 0
         self.yield_on_load = yield_on_load  # lets concurrent use cases interleave between load and save
 
@@ -47,11 +53,39 @@ class InMemoryCourseRepository:
         self.history.setdefault(course.id, []).append(commit)
         self.published.extend(course.events)
         course.events.clear()
+        self.catalogue[course.id] = catalogue_card(course)
+        deadline = course.next_offer_deadline()
+        if deadline is None:
+            self.deadlines.pop(course.id, None)
+        else:
+            self.deadlines[course.id] = deadline
 
-    async def list(self, limit: int, offset: int) -> builtins.list[Course]:
-        return [Course.from_state(course_id, state) for course_id, (state, _) in sorted(self.states.items())][
-            offset : offset + limit
-        ]
+    async def search(
+        self, now: datetime, *, text: str | None = None, competency: str | None = None, language: str | None = None,
+        status: str | None = None, statuses: tuple[str, ...] = ("approved",), limit: int = 50, offset: int = 0,
+    ) -> tuple[builtins.list[dict[str, Any]], int]:  # fmt: skip
+        """The Mongo adapter's filters over the cached cards, in id order, each with its status at `now`."""
+        wanted = text.casefold().split() if text else []
+        found = []
+        for _, stored in sorted(self.catalogue.items()):
+            if stored["status"] not in statuses:
+                continue
+            card = {**stored, "cohorts": [dict(w) for w in stored["cohorts"]]}
+            card["catalogue_status"] = catalogue_status([CohortWindow(**w) for w in card["cohorts"]], now)
+            if (
+                all(word in card["search_text"] for word in wanted)
+                and (competency is None or competency in card["competencies"])
+                and (language is None or card["language"] == language)
+                and (status is None or card["catalogue_status"] == status)
+            ):
+                found.append(card)
+        return found[offset : offset + limit], len(found)
+
+    async def with_offers_due(self, now: datetime) -> builtins.list[str]:
+        return [course_id for course_id, at in sorted(self.deadlines.items()) if at <= now]
+
+    async def forget_ended_offers(self, course: Course, now: datetime) -> None:
+        """Nothing to forget: this fake keeps only each course's next deadline, recomputed on save."""
 
     async def involving(self, person_id: str) -> builtins.list[str]:
         return sorted(
@@ -84,6 +118,13 @@ class InMemoryPeople:
     def deactivate(self, person_id: str) -> None:
         self.documents.setdefault(person_id, {"erased": False, "version": 1})["active"] = False
 
+    async def get(self, person_id: str) -> PersonCopy | None:
+        document = self.documents.get(person_id)
+        if document is None:
+            return None
+        fields = {k: v for k, v in document.items() if k not in ("active", "erased", "version")}
+        return PersonCopy(person_id, bool(document.get("active")), bool(document.get("erased")), fields)
+
     async def is_blocked(self, person_id: str) -> bool:
         document = self.documents.get(person_id)
         return document is not None and (not document["active"] or document["erased"])
@@ -107,3 +148,25 @@ class InMemoryErasures:
 
     async def finish(self, person_id: str) -> None:
         self.under_way.pop(person_id, None)
+
+
+# --- a cohort's run -------------------------------------------------------------------------------------
+
+from enrolment.domain.cohort_run import Roster  # noqa: E402 (appended section)
+from shared.errors import NotFound  # noqa: E402
+
+
+class FakeRosters:
+    """The course side's rosters, set by the test: NotFound for a course or cohort it was not told of."""
+
+    def __init__(self) -> None:
+        self.rosters: dict[tuple[str, str], Roster] = {}
+
+    def put(self, roster: Roster) -> None:
+        self.rosters[(roster.course_id, roster.cohort_id)] = roster
+
+    async def roster(self, course_id: str, cohort_id: str) -> Roster:
+        found = self.rosters.get((course_id, cohort_id))
+        if found is None:
+            raise NotFound(f"course {course_id} has no cohort {cohort_id}")
+        return found

@@ -49,8 +49,8 @@ def course_body(capacity: int = 7, manager_approval: bool = False) -> dict[str, 
     }
 
 
-def cohort_body() -> dict[str, Any]:
-    start = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
+def cohort_body(now: datetime) -> dict[str, Any]:
+    start = (now + timedelta(days=14)).date().isoformat()
     return {"weekday": 2, "local_time": "15:00", "time_zone": "Europe/Moscow", "start_date": start}
 
 
@@ -60,6 +60,9 @@ async def test_authorisation_matrix(servers: Servers) -> None:
     service = bootstrap(settings)
     issuer = TestIssuer()
     issuer.trust(service.runtime)
+    # The service's clock, moved on by examples that need a cohort's sessions to have taken place.
+    now = [datetime.now(UTC)]
+    service.clock = lambda: now[0]
     app = create_app(service)
     curator, hr = issuer.headers("setup-curator", "curator"), issuer.headers("setup-hr", "hr_admin")
 
@@ -77,7 +80,7 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         course_id = await proposed(trainer, **rules)
         await call("POST", f"/courses/{course_id}/reviews", curator, {"verdict": "approved"})
         if cohort:
-            await call("POST", f"/courses/{course_id}/cohorts", curator, cohort_body())
+            await call("POST", f"/courses/{course_id}/cohorts", curator, cohort_body(now[0]))
         return course_id
 
     async def apply(course_id: str, person: str) -> dict[str, Any]:
@@ -95,12 +98,12 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         return Call("POST", f"/courses/{await proposed()}/reviews", body, missing_path=f"{MISSING}/reviews")
 
     async def rehearsal(owner: str) -> Call:
-        body = {"starts_at": (datetime.now(UTC) + timedelta(days=3)).isoformat()}
+        body = {"starts_at": (now[0] + timedelta(days=3)).isoformat()}
         return Call("POST", f"/courses/{await proposed()}/rehearsal", body)
 
     async def add_cohort(owner: str) -> Call:
         path = f"/courses/{await published(owner, cohort=False)}/cohorts"
-        return Call("POST", path, cohort_body(), owner_roles=("trainer",), missing_path=f"{MISSING}/cohorts")
+        return Call("POST", path, cohort_body(now[0]), owner_roles=("trainer",), missing_path=f"{MISSING}/cohorts")
 
     async def new_application(owner: str) -> Call:
         path = f"/courses/{await published()}/applications"
@@ -157,6 +160,84 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         course_id, proposal_id = await with_proposal()
         return Call("POST", f"/courses/{course_id}/stream-proposals/{proposal_id}/decision", {"accept": False})
 
+    async def ran(trainer: str = "setup-trainer", members: tuple[str, ...] = ("m-1",)) -> tuple[str, datetime]:
+        """A cohort whose three sessions have all taken place: the cohort's path and its first session."""
+        course_id = await published(trainer, cohort=False)
+        course = await call("POST", f"/courses/{course_id}/cohorts", curator, cohort_body(now[0]))
+        cohort = course["cohorts"][-1]
+        for member in members:
+            await apply(course_id, member)
+        now[0] += timedelta(days=40)
+        return f"/courses/{course_id}/cohorts/{cohort['id']}", datetime.fromisoformat(cohort["session_starts"][0])
+
+    def homework_body(first_session: datetime) -> dict[str, Any]:
+        return {
+            "session_number": 1,
+            "text": "Write one test",
+            "due_at": (first_session + timedelta(days=6)).isoformat(),
+        }
+
+    setup_trainer = issuer.headers("setup-trainer", "trainer")
+
+    async def with_submission(owner: str, trainer: str = "setup-trainer") -> str:
+        cohort, first = await ran(trainer)
+        await call("POST", f"{cohort}/homework", issuer.headers(trainer, "trainer"), homework_body(first))
+        await call("POST", f"{cohort}/homework/hw-1/submissions", issuer.headers("m-1"), {"text": "done"})
+        return cohort
+
+    async def run_view(owner: str) -> Call:
+        cohort, _ = await ran(owner)
+        return Call("GET", f"{cohort}/run", missing_path=f"{MISSING}/cohorts/none/run")
+
+    async def edit_session(owner: str) -> Call:
+        cohort, _ = await ran(owner)
+        return Call("PATCH", f"{cohort}/sessions/1", {"recording_url": "https://video.example/1"})
+
+    async def attendance(owner: str) -> Call:
+        cohort, _ = await ran(owner)
+        return Call("PUT", f"{cohort}/sessions/1/attendance/m-1", {"status": "present"})
+
+    async def feedback(owner: str) -> Call:
+        cohort, _ = await ran(members=(owner,))
+        return Call("POST", f"{cohort}/sessions/1/feedback", {"rating": 5})
+
+    async def assign(owner: str) -> Call:
+        cohort, first = await ran(owner)
+        return Call("POST", f"{cohort}/homework", homework_body(first))
+
+    async def submit(owner: str) -> Call:
+        cohort, first = await ran(members=(owner,))
+        await call("POST", f"{cohort}/homework", setup_trainer, homework_body(first))
+        return Call("POST", f"{cohort}/homework/hw-1/submissions", {"text": "my answer"})
+
+    async def comment(owner: str) -> Call:
+        cohort = await with_submission(owner, trainer=owner)
+        return Call("POST", f"{cohort}/homework/hw-1/submissions/m-1/comments", {"text": "Good start"})
+
+    async def review_homework(owner: str) -> Call:
+        cohort = await with_submission(owner, trainer=owner)
+        return Call("POST", f"{cohort}/homework/hw-1/submissions/m-1/review", {"outcome": "accepted"})
+
+    async def completion(owner: str) -> Call:
+        cohort, _ = await ran(owner)
+        return Call("POST", f"{cohort}/completion")
+
+    async def certificate_number(owner: str) -> str:
+        cohort, _ = await ran(members=(owner,))
+        for number in (1, 2, 3):
+            await call("PUT", f"{cohort}/sessions/{number}/attendance/{owner}", setup_trainer, {"status": "present"})
+        decided = await call("POST", f"{cohort}/completion", setup_trainer)
+        return str(decided["decisions"][0]["certificate_number"])
+
+    async def certificate(owner: str) -> Call:
+        number = await certificate_number(owner)
+        return Call("GET", f"/certificates/{number}", missing_path="/certificates/OWL-2026-none-none")
+
+    async def certificate_pdf(owner: str) -> Call:
+        number = await certificate_number(owner)
+        return Call("GET", f"/certificates/{number}.pdf", missing_path="/certificates/OWL-2026-none-none.pdf")
+
+    cohort_path = "/courses/{course_id}/cohorts/{cohort_id}"
     await trainers.course_published(
         trainers.CoursePublished("known-trainer", "c-1", "Excel", None, ("sql",), datetime.now(UTC), "setup"),
         service.trainers,
@@ -178,6 +259,17 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         "GET /courses/{course_id}/stream-proposal": stream_proposal,
         "POST /courses/{course_id}/stream-proposals/{proposal_id}/decision": decide_stream,
         "GET /trainers/{person_id}": about("GET", "/trainers/known-trainer"),
+        f"GET {cohort_path}/run": run_view,
+        f"PATCH {cohort_path}/sessions/{{number}}": edit_session,
+        f"PUT {cohort_path}/sessions/{{number}}/attendance/{{person_id}}": attendance,
+        f"POST {cohort_path}/sessions/{{number}}/feedback": feedback,
+        f"POST {cohort_path}/homework": assign,
+        f"POST {cohort_path}/homework/{{homework_id}}/submissions": submit,
+        f"POST {cohort_path}/homework/{{homework_id}}/submissions/{{person_id}}/comments": comment,
+        f"POST {cohort_path}/homework/{{homework_id}}/submissions/{{person_id}}/review": review_homework,
+        f"POST {cohort_path}/completion": completion,
+        "GET /certificates/{number}": certificate,
+        "GET /certificates/{number}.pdf": certificate_pdf,
         "GET /privacy/people/{person_id}": about("GET", "/privacy/people/{person}"),
         "GET /privacy/audit": about("GET", "/privacy/audit?subject_id={person}"),
         "GET /health/live": about("GET", "/health/live"),

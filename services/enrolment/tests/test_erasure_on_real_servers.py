@@ -10,6 +10,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from enrolment.bootstrap import Enrolment, bootstrap
 from enrolment.config import EnrolmentSettings
 from enrolment.service import handlers
+from enrolment.tests.builders import NOW, published_course
 from shared.contracts import directory
 from shared.errors import Invalid
 from shared.messaging.cloudevents import OutboxEvent
@@ -78,11 +79,17 @@ async def test_an_erased_applicant_is_gone_from_every_document(settings: Enrolme
     await service.runtime.start()
     try:
         await service.people.apply_upsert(profile(alice))
-        seated = await handlers.create_course(handlers.CreateCourse("Python", 2), service.courses)
-        queued = await handlers.create_course(handlers.CreateCourse("SQL", 1), service.courses)
-        for course, person in [(seated, bob), (seated, alice), (seated, carol), (seated, dave), (queued, bob)]:
-            await handlers.apply(handlers.Apply(course.id, person, "ru"), service.courses, people=service.people)
-        await handlers.apply(handlers.Apply(queued.id, alice, "ru"), service.courses, people=service.people)
+        seated = await published_course(service.courses, title="Python", capacity=2)
+        queued = await published_course(service.courses, title="SQL", capacity=2)
+        # Python: bob and alice take the seats, carol and dave wait (and are proposed a stream); SQL: she waits.
+        for course, person in [(seated, bob), (seated, alice), (seated, carol), (seated, dave)]:
+            await handlers.apply(
+                handlers.Apply(course.id, person, "ru"), service.courses, people=service.people, now=NOW
+            )
+        for person in (bob, carol, alice):
+            await handlers.apply(
+                handlers.Apply(queued.id, person, "ru"), service.courses, people=service.people, now=NOW
+            )
         await eventually(lambda: commits.count_documents({"outbox_state": PENDING}), lambda pending: pending == 0)
 
         exported = await handlers.export_person(alice, service.courses, service.people)
@@ -107,7 +114,9 @@ async def test_an_erased_applicant_is_gone_from_every_document(settings: Enrolme
         again = await every_document(service)
         assert {k: v for k, v in again.items() if k != "people"} == {k: v for k, v in after.items() if k != "people"}
         with pytest.raises(Invalid):
-            await handlers.apply(handlers.Apply(seated.id, alice, "en"), service.courses, people=service.people)
+            await handlers.apply(
+                handlers.Apply(seated.id, alice, "en"), service.courses, people=service.people, now=NOW
+            )
     finally:
         await service.runtime.stop()
 
@@ -124,23 +133,28 @@ async def test_an_erased_applicant_is_gone_from_every_document(settings: Enrolme
     assert "Alice Liddell" not in json.dumps(after, default=str)
     heads = {head["_id"]: head for head in after["courses"]}
     python, sql = heads[seated.id], heads[queued.id]
-    stand_in = python["cohorts"][0]["enrolled"][1]
+    stand_in = python["cohorts"][0]["members"][1]
     assert stand_in.startswith("former-employee-")
-    assert python["cohorts"][0]["enrolled"] == [bob, stand_in]
+    assert python["cohorts"][0]["members"] == [bob, stand_in]
     assert python["waitlist"] == [carol, dave]
-    assert sql["cohorts"][0]["enrolled"] == [bob]
+    assert python["stream_proposal"]["member_ids"] == [carol, dave]
+    assert sql["cohorts"][0]["members"] == [bob, carol]
     assert sql["waitlist"] == [stand_in]
-    assert (len(python["applications"]), len(sql["applications"])) == (4, 2)
-    assert [a["locale"] for a in python["applications"] + sql["applications"] if a["person_id"] == stand_in] == [
-        None,
-        None,
-    ]
+    assert (len(python["applications"]), len(sql["applications"])) == (4, 3)
+    stood_in = [a for a in python["applications"] + sql["applications"] if a["person_id"] == stand_in]
+    assert [(a["locale"], a["department"], a["time_zone"]) for a in stood_in] == [(None, None, None)] * 2
     # One new version per course; history rewritten in place, nothing published again or left pending.
-    assert (python["version"], sql["version"]) == (6, 4)
-    assert len(after["courses_commits"]) == 10
+    assert (python["version"], sql["version"]) == (8, 7)  # propose, approve, cohort, applicants, erasure
+    assert len(after["courses_commits"]) == 15
     assert {commit["outbox_state"] for commit in after["courses_commits"]} == {PUBLISHED}
     payloads: list[dict[str, Any]] = [e["data"] for c in after["courses_commits"] for e in c["events"]]
     assert sorted(p["person_id"] for p in payloads if "person_id" in p) == sorted(
-        [bob, stand_in, carol, dave, bob, stand_in]
+        [bob, stand_in, carol, dave, bob, carol, stand_in]
     )
+    assert [p["member_ids"] for p in payloads if "member_ids" in p] == [[carol, dave]]
+    # The catalogue's cards name no applicant; both courses are listed, full for now.
+    assert sorted((card["title_ru"], len(card["cohorts"])) for card in after["catalogue"]) == [
+        ("Python", 1),
+        ("SQL", 1),
+    ]
     assert after.get("erasures_in_progress", []) == []

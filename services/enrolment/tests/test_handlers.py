@@ -1,13 +1,22 @@
 """The enrolment use cases through the service layer, against an in-memory repository."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
-from enrolment.domain.events import ApplicantEnrolled, ApplicantWaitlisted, CourseCreated
-from enrolment.domain.model import AlreadyApplied, ApplicationStatus, Course
+from enrolment.domain.events import (
+    ApplicantEnrolled,
+    ApplicantWaitlisted,
+    CohortScheduled,
+    CourseProposed,
+    CoursePublished,
+    CourseReviewed,
+)
+from enrolment.domain.model import AlreadyApplied, Applicant, ApplicationStatus, Course, Rules
 from enrolment.service import handlers
 from enrolment.service.ports import CourseRepository
+from enrolment.tests.builders import CURATOR, NOW, SLOT, TRAINER, proposal, published_course
 from enrolment.tests.fakes import InMemoryCourseRepository
 from shared.concurrency import ConcurrencyConflict
 from shared.errors import Invalid, NotFound
@@ -20,76 +29,109 @@ def test_the_fake_implements_the_port() -> None:
 
 async def test_the_fake_refuses_a_stale_version() -> None:
     courses = InMemoryCourseRepository()
-    created = await handlers.create_course(handlers.CreateCourse("Python", 1), courses)
+    created = await published_course(courses)
     stale, version = await handlers.get_course(created.id, courses)
     fresh, _ = await handlers.get_course(created.id, courses)
-    fresh.apply("p1", "en", "a1")
+    fresh.apply(Applicant("p1", "en"), "a1", NOW)
     await courses.save(fresh, expected_version=version)
 
-    stale.apply("p2", "en", "a2")
+    stale.apply(Applicant("p2", "en"), "a2", NOW)
     with pytest.raises(ConcurrencyConflict):
         await courses.save(stale, expected_version=version)
 
 
-async def test_create_course_saves_it_at_version_one_with_its_event() -> None:
+async def test_propose_course_saves_it_at_version_one_with_its_event() -> None:
     courses = InMemoryCourseRepository()
 
-    created = await handlers.create_course(handlers.CreateCourse("  Python  ", 2), courses)
+    created = await handlers.propose_course(
+        handlers.ProposeCourse(TRAINER, proposal("Python"), Rules(capacity=2)), courses
+    )
 
     stored, version = await handlers.get_course(created.id, courses)
-    assert (stored.title, stored.cohorts[0].capacity, version) == ("Python", 2, 1)
-    assert courses.published == [CourseCreated(created.id, "Python", created.cohorts[0].id, 2)]
-    assert await courses.list(10, 0) == [stored]
+    assert (stored.title, stored.status, stored.rules.capacity, stored.cohorts, version) == (
+        "Python",
+        "proposed",
+        2,
+        [],
+        1,
+    )
+    assert courses.published == [CourseProposed(created.id, TRAINER, None, "Python", "ru", ("1c",), 4, 3, False)]
+    assert await courses.search(NOW) == ([], 0)  # not in the catalogue before a curator approves it
 
 
-async def test_create_course_refuses_invalid_input_and_stores_nothing() -> None:
+async def test_a_published_course_is_approved_scheduled_and_in_the_catalogue() -> None:
     courses = InMemoryCourseRepository()
 
-    with pytest.raises(Invalid) as raised:
-        await handlers.create_course(handlers.CreateCourse("Python", 0), courses)
+    created = await published_course(courses, title="Python", capacity=2)
 
-    assert raised.value.details["field"] == "capacity"
-    assert courses.states == {}
-    assert courses.published == []
+    stored, version = await handlers.get_course(created.id, courses)
+    cohort = stored.cohorts[0]
+    assert (stored.status, version, cohort.number, cohort.capacity, cohort.members) == ("approved", 3, 1, 2, [])
+    assert courses.published[1:] == [
+        CourseReviewed(created.id, TRAINER, CURATOR, "approved", None, "approved"),
+        CoursePublished(created.id, TRAINER, None, "Python", "ru", ("1c",), 4, False),
+        CohortScheduled(created.id, cohort.id, 1, TRAINER, 2, "Europe/Moscow", cohort.session_starts),
+    ]
+    cards, total = await courses.search(NOW)
+    assert total == 1
+    assert [(c["_id"], c["title_ru"], c["catalogue_status"]) for c in cards] == [(created.id, "Python", "open")]
+
+
+async def test_an_invalid_cohort_is_refused_and_nothing_is_stored() -> None:
+    courses = InMemoryCourseRepository()
+    created = await published_course(courses, cohort=False)
+    published = list(courses.published)
+
+    with pytest.raises(Invalid) as too_big:
+        await handlers.add_cohort(handlers.AddCohort(created.id, SLOT, NOW.date(), capacity=31), NOW, courses)
+    with pytest.raises(Invalid) as in_the_past:
+        await handlers.add_cohort(handlers.AddCohort(created.id, SLOT, (NOW - timedelta(days=7)).date()), NOW, courses)
+
+    assert (too_big.value.details["field"], in_the_past.value.details["field"]) == ("capacity", "start_date")
+    assert courses.states[created.id][1] == 2
+    assert courses.published == published
 
 
 async def test_apply_enrols_then_waitlists_and_persists_each_decision() -> None:
     courses = InMemoryCourseRepository()
-    created = await handlers.create_course(handlers.CreateCourse("Python", 1), courses)
+    created = await published_course(courses, title="Python", capacity=2)
+    cohort_id = created.cohorts[0].id
 
-    first, _ = await handlers.apply(handlers.Apply(created.id, "p1", "en"), courses)
-    second, after = await handlers.apply(handlers.Apply(created.id, "p2", "ru"), courses)
+    first, _ = await handlers.apply(handlers.Apply(created.id, "p1", "en"), courses, now=NOW)
+    second, _ = await handlers.apply(handlers.Apply(created.id, "p2", "ru"), courses, now=NOW)
+    third, after = await handlers.apply(handlers.Apply(created.id, "p3", "ru"), courses, now=NOW)
 
-    assert (first.status, second.status) == (ApplicationStatus.ENROLLED, ApplicationStatus.WAITLISTED)
-    assert first.id != second.id
-    assert after.waitlist_position("p2") == 1
+    assert [a.status for a in (first, second, third)] == ["enrolled", "enrolled", "waitlisted"]
+    assert len({first.id, second.id, third.id}) == 3
+    assert after.waitlist_position("p3") == 1
     stored, version = await handlers.get_course(created.id, courses)
-    assert version == 3
+    assert version == 6
     assert stored.applications["p1"].id == first.id
-    assert stored.applications["p2"].status is ApplicationStatus.WAITLISTED
-    assert courses.published[1:] == [
-        ApplicantEnrolled(created.id, "Python", created.cohorts[0].id, first.id, "p1", "en"),
-        ApplicantWaitlisted(created.id, "Python", second.id, "p2", "ru", 1),
+    assert stored.applications["p3"].status is ApplicationStatus.WAITLISTED
+    assert courses.published[-3:] == [
+        ApplicantEnrolled(created.id, "Python", cohort_id, first.id, "p1", "en"),
+        ApplicantEnrolled(created.id, "Python", cohort_id, second.id, "p2", "ru"),
+        ApplicantWaitlisted(created.id, "Python", third.id, "p3", "ru", 1),
     ]
 
 
 async def test_applying_twice_is_refused_with_the_first_application() -> None:
     courses = InMemoryCourseRepository()
-    created = await handlers.create_course(handlers.CreateCourse("Python", 1), courses)
-    first, _ = await handlers.apply(handlers.Apply(created.id, "p1", "en"), courses)
+    created = await published_course(courses)
+    first, _ = await handlers.apply(handlers.Apply(created.id, "p1", "en"), courses, now=NOW)
 
     with pytest.raises(AlreadyApplied) as raised:
-        await handlers.apply(handlers.Apply(created.id, "p1", "en"), courses)
+        await handlers.apply(handlers.Apply(created.id, "p1", "en"), courses, now=NOW)
 
     assert raised.value.details == {"application_id": first.id, "status": "enrolled"}
-    assert courses.states[created.id][1] == 2  # nothing saved for the refused application
+    assert courses.states[created.id][1] == 4  # nothing saved for the refused application
 
 
 async def test_an_unknown_course_is_not_found() -> None:
     courses = InMemoryCourseRepository()
 
     with pytest.raises(NotFound) as raised:
-        await handlers.apply(handlers.Apply("no-such-course", "p1", "en"), courses)
+        await handlers.apply(handlers.Apply("no-such-course", "p1", "en"), courses, now=NOW)
     assert raised.value.details == {"course_id": "no-such-course"}
 
     with pytest.raises(NotFound):
@@ -98,22 +140,24 @@ async def test_an_unknown_course_is_not_found() -> None:
 
 async def test_racing_applicants_never_overbook_and_nobody_is_lost() -> None:
     courses = InMemoryCourseRepository(yield_on_load=True)
-    created = await handlers.create_course(handlers.CreateCourse("Python", 2), courses)
+    created = await published_course(courses, capacity=2)
     people = [f"p{n:02}" for n in range(12)]
 
-    results = await asyncio.gather(*(handlers.apply(handlers.Apply(created.id, p, "en"), courses) for p in people))
+    results = await asyncio.gather(
+        *(handlers.apply(handlers.Apply(created.id, p, "en"), courses, now=NOW) for p in people)
+    )
 
     assert courses.conflicts == 0  # in one process, writers of one course take turns
     stored, version = await handlers.get_course(created.id, courses)
-    assert version == 1 + len(people)
-    enrolled = stored.cohorts[0].enrolled
-    assert len(enrolled) == 2
-    assert sorted(enrolled + stored.waitlist) == people
-    assert len(set(enrolled + stored.waitlist)) == len(people)
+    assert version == 3 + len(people)
+    members = stored.cohorts[0].members
+    assert len(members) == 2
+    assert sorted(members + stored.waitlist) == people
+    assert len(set(members + stored.waitlist)) == len(people)
     assert sorted(stored.applications) == people
     assert [stored.waitlist_position(p) for p in stored.waitlist] == list(range(1, len(people) - 1))
     statuses = {application.person_id: application.status for application, _ in results}
-    assert sorted(p for p, s in statuses.items() if s is ApplicationStatus.ENROLLED) == sorted(enrolled)
+    assert sorted(p for p, s in statuses.items() if s is ApplicationStatus.ENROLLED) == sorted(members)
     # Exactly one event per applicant, and the waitlist positions published are 1..N-2 without gaps.
     waitlisted = [e for e in courses.published if isinstance(e, ApplicantWaitlisted)]
     assert sorted(e.position for e in waitlisted) == list(range(1, len(people) - 1))
@@ -121,29 +165,32 @@ async def test_racing_applicants_never_overbook_and_nobody_is_lost() -> None:
 
 
 class AnotherReplicaCommitsFirst(InMemoryCourseRepository):
-    """Another process of the service commits to the course between this one's load and save, once."""
+    """Another process of the service commits to the course between this one's load and save, once armed."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.interloper_pending = True
+        self.interloper_pending = False
 
     async def save(self, course: Course, expected_version: int) -> None:
-        if self.interloper_pending and expected_version > 0:
+        if self.interloper_pending:
             self.interloper_pending = False
             found = await self.get(course.id)
             assert found is not None
             theirs, version = found
-            theirs.apply("from-other-replica", "ru", "app-other")
+            theirs.apply(Applicant("from-other-replica", "ru"), "app-other", NOW)
             await super().save(theirs, version)
         await super().save(course, expected_version)
 
 
 async def test_a_conflict_with_another_replica_is_retried_on_fresh_seats() -> None:
     courses = AnotherReplicaCommitsFirst()
-    created = await handlers.create_course(handlers.CreateCourse("Python", 1), courses)
+    created = await published_course(courses, capacity=2)
+    await handlers.apply(handlers.Apply(created.id, "early-bird", "en"), courses, now=NOW)
+    courses.interloper_pending = True
 
-    application, course = await handlers.apply(handlers.Apply(created.id, "p1", "en"), courses)
+    application, course = await handlers.apply(handlers.Apply(created.id, "p1", "en"), courses, now=NOW)
 
     assert courses.conflicts == 1
     assert application.status is ApplicationStatus.WAITLISTED  # the seat went to the other replica's applicant
-    assert course.cohorts[0].enrolled == ["from-other-replica"]
+    assert course.cohorts[0].members == ["early-bird", "from-other-replica"]
+    assert course.waitlist == ["p1"]

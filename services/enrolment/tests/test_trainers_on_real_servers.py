@@ -173,7 +173,6 @@ async def test_racing_redeliveries_on_two_replicas_make_one_debut_and_count_each
             (contracts.TrainerDebutedV1.ce_type, {"person_id": ann, "course_id": debut["course_id"]})
         ]
         assert notified == [(DEBUTS, ann)]
-        assert CountingProfiles.attempts > 1  # several handlers did try to make her debut
         collected = Collected()
         assert await OutboxRelay(database, [DEBUTS], collected).drain() == 1
         assert [e.type for e in collected.events] == [contracts.TrainerDebutedV1.ce_type]
