@@ -608,6 +608,13 @@ class Course:
         self._offer_free_seats(cohort, now)
         return cohort
 
+    def proposed_members(self) -> list[str]:
+        """Who the open stream proposal would enrol now (as decided, once it is closed)."""
+        proposal = self.stream_proposal
+        if proposal is None:
+            return []
+        return self._still_proposed(proposal) if proposal.open else list(proposal.member_ids)
+
     def _waiting_for_any_cohort(self) -> list[Application]:
         """Who waits without naming a cohort: the people a new stream can take."""
         return [self.applications[p] for p in self.waitlist if self.applications[p].preferred_cohort_id is None]

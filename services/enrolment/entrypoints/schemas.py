@@ -272,10 +272,11 @@ class StreamProposalOut(BaseModel):
         proposal = course.stream_proposal
         if proposal is None:
             return None
+        members = course.proposed_members()
         return cls(
             proposal_id=proposal.id,
             open=proposal.open,
-            member_ids=list(proposal.member_ids),
+            member_ids=members,
             members=[
                 {
                     "person_id": p,
@@ -283,7 +284,7 @@ class StreamProposalOut(BaseModel):
                     "level": course.applications[p].level,
                     "time_zone": course.applications[p].time_zone,
                 }
-                for p in proposal.member_ids
+                for p in members
                 if p in course.applications
             ],
             weekday=proposal.slot.weekday,
