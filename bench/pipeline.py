@@ -26,6 +26,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -450,20 +451,41 @@ async def bench_owlery(env: Environment, plan: Plan, http: httpx.AsyncClient, co
     for process in (directory, enrolment, gamification):
         await asyncio.to_thread(process.wait_ready)
 
-    async def new_course(title: str) -> str:
-        answer = await http.post(f"{enrolment.url}/courses", json={"title": title, "capacity": 500})
-        if answer.status_code != 201:
-            raise RuntimeError(f"POST /courses: HTTP {answer.status_code}: {answer.text[:200]}")
-        return str(answer.json()["id"])
+    def bearer(person: str, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {signer.sign(person, [role], lifetime_seconds=24 * 3600)}"}
+
+    trainer, curator = bearer("bench-trainer", "trainer"), bearer("bench-curator", "curator")
+
+    async def checked(answer: httpx.Response, expected: int) -> dict[str, Any]:
+        if answer.status_code != expected:
+            raise RuntimeError(f"{answer.request.url}: HTTP {answer.status_code}: {answer.text[:200]}")
+        body: dict[str, Any] = answer.json()
+        return body
+
+    async def new_course(title: str, seats: int) -> str:
+        """Proposed by a trainer, approved, with enough cohorts of at most 30 for `seats` people."""
+        proposal = {"title_en": title, "sessions": 3, "weekly_effort_hours": 2, "rules": {"capacity": 30}}
+        course_id = str(
+            (await checked(await http.post(f"{enrolment.url}/courses", json=proposal, headers=trainer), 201))["id"]
+        )
+        approve = {"verdict": "approved"}
+        await checked(
+            await http.post(f"{enrolment.url}/courses/{course_id}/reviews", json=approve, headers=curator), 200
+        )
+        start = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
+        slot = {"weekday": 2, "local_time": "15:00", "time_zone": "UTC", "start_date": start}
+        for _ in range(-(-seats // 30)):
+            await checked(
+                await http.post(f"{enrolment.url}/courses/{course_id}/cohorts", json=slot, headers=trainer), 201
+            )
+        return course_id
 
     needed = plan.warmup + plan.saturation_ops + int(plan.rate * plan.rate_seconds)
     if contended:
-        if needed > 500:
-            raise RuntimeError(f"{needed} applications exceed one course's 500 seats")
-        shared_course = await new_course("bench contended")
+        shared_course = await new_course("bench contended", needed)
         courses: list[str] = []
     else:
-        courses = [await new_course(f"bench {index}") for index in range(needed)]
+        courses = [await new_course(f"bench {index}", 1) for index in range(needed)]
         shared_course = ""
     course_iter = iter(courses)
 

@@ -182,6 +182,10 @@ def catalogue_card(course: Course) -> Document:
     }
 
 
+def _same_card(stored: Document, card: Document) -> bool:
+    return {k: v for k, v in stored.items() if k != "version"} == card
+
+
 class MongoCourseRepository:
     def __init__(self, store: VersionedStore, database: AsyncDatabase[Document]) -> None:
         self.store = store
@@ -212,13 +216,16 @@ class MongoCourseRepository:
             await insert_once(self.deadlines.database, OFFER_DEADLINES, document)
 
     async def _write_card(self, course: Course, version: int) -> None:
-        """Replace the card unless a newer version's is there (checked again after writing)."""
-        card = {**catalogue_card(course), "version": version}
+        """Replace the card when it changed, unless a newer version's is there (checked again after writing).
+
+        Most saves (another applicant waitlisted, say) leave the card as it was: one read, no write.
+        """
+        card = catalogue_card(course)
         for _ in range(3):
-            stored = await self.catalogue.find_one({"_id": course.id}, {"version": 1})
-            if stored is not None and stored.get("version", 0) >= version:
+            stored = await self.catalogue.find_one({"_id": course.id})
+            if stored is not None and (stored.get("version", 0) >= version or _same_card(stored, card)):
                 return
-            await self.catalogue.replace_one({"_id": course.id}, card, upsert=True)
+            await self.catalogue.replace_one({"_id": course.id}, {**card, "version": version}, upsert=True)
             stored = await self.catalogue.find_one({"_id": course.id}, {"version": 1})
             if stored is not None and stored.get("version", 0) >= version:
                 return

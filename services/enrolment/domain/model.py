@@ -644,7 +644,7 @@ class Course:
         until = self.rules.withdrawal_until_session
         return [
             CohortWindow(
-                c.session_starts[min(until, len(c.session_starts)) - 1], c.session_starts[-1], self._free_seats(c)
+                c.session_starts[min(until, len(c.session_starts)) - 1], c.session_starts[-1], self._free_seats(c) > 0
             )
             for c in self.cohorts
         ]
@@ -843,7 +843,8 @@ class CohortWindow:
     joinable_until: datetime
     """Newcomers may join until this session starts (the withdrawal window's last session)."""
     last_start: datetime
-    free_seats: int
+    has_free_seat: bool
+    """Whether, not how many: the card then changes only when a cohort fills up or frees a seat."""
 
 
 def catalogue_status(windows: Sequence[CohortWindow], now: datetime) -> str:
@@ -853,7 +854,7 @@ def catalogue_status(windows: Sequence[CohortWindow], now: datetime) -> str:
     if all(w.last_start <= now for w in windows):
         return "finished"
     joinable = [w for w in windows if now < w.joinable_until]
-    if any(w.free_seats > 0 for w in joinable):
+    if any(w.has_free_seat for w in joinable):
         return "open"
     return "waitlist_only" if joinable else "running"
 
