@@ -338,8 +338,9 @@ class Course:
             raise Invalid("former employees cannot apply", field="person_id")
         if applicant.level not in LEVELS:
             raise Invalid(f"level must be one of {', '.join(LEVELS)}", field="level")
-        if applicant.preferred_cohort_id is not None:
-            self.cohort(applicant.preferred_cohort_id)
+        preferred = applicant.preferred_cohort_id
+        if preferred is not None and all(cohort.id != preferred for cohort in self.cohorts):
+            raise Invalid("the course has no such cohort", field="preferred_cohort_id")
         existing = self.applications.get(applicant.person_id)
         if existing is not None and existing.status in ACTIVE:
             raise AlreadyApplied(

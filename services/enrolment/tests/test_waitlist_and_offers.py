@@ -123,8 +123,9 @@ async def test_an_unknown_level_or_preferred_cohort_is_refused() -> None:
     with pytest.raises(Invalid) as raised:
         await handlers.apply(handlers.Apply(course.id, "p1", level="guru"), courses, now=NOW)
     assert raised.value.details == {"field": "level"}
-    with pytest.raises(NotFound):
+    with pytest.raises(Invalid) as unknown_cohort:
         await apply(courses, course, "p1", preferred="no-such-cohort")
+    assert unknown_cohort.value.details == {"field": "preferred_cohort_id"}
 
 
 async def test_the_directory_copy_gives_the_locale_and_background() -> None:
