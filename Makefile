@@ -51,6 +51,7 @@ schemas: install
 
 bench: provision
 	$(PY) -m bench.pipeline
+	$(PY) -m bench.enrolment
 
 clean:
 	rm -rf .run/test

@@ -48,12 +48,13 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
     shift = timedelta(hours=settings.clock_shift_hours)
     store = VersionedStore(runtime.database, "courses", on_commit=runtime.relay.notify)
     runtime.on_start(store.ensure_indexes)
+    people = DirectoryCopy(runtime.database, fields=PEOPLE_FIELDS)
     service = Enrolment(
         runtime=runtime,
         courses=MongoCourseRepository(store, runtime.database),
-        people=DirectoryCopy(runtime.database, fields=PEOPLE_FIELDS),
+        people=people,
         erasures=MongoErasures(runtime.database),
-        trainers=trainers.build(runtime),
+        trainers=trainers.build(runtime, directory=people),  # stores nothing under an erased person's id
         runs=cohort_runs.build(runtime),
         clock=lambda: datetime.now(UTC) + shift,
     )
@@ -65,6 +66,8 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
         people=service.people,
         courses=service.courses,
         erasures=service.erasures,
+        runs=service.runs,
+        trainers=service.trainers,
         audit=runtime.audit,
     )
     register_trainer_projection(runtime.consumer, service.trainers)

@@ -11,6 +11,7 @@ cache, repaired whenever a load finds a newer commit); `<name>_commits` is also 
 relay publishes from, so state and events are written in one single-document insert.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from shared.concurrency import ConcurrencyConflict
 from shared.messaging.cloudevents import OutboxEvent
 from shared.persistence.mongo import Document, is_duplicate_key
+
+logger = logging.getLogger(__name__)
 
 PENDING = "pending"
 PUBLISHED = "published"
@@ -101,7 +104,12 @@ class VersionedStore:
             raise
         if events and self.on_commit is not None:
             self.on_commit(self.commits.name, document["_id"])
-        await self._write_head(aggregate_id, version, state)
+        # The change is made: the head is a cache (every load repairs it from the commits), so a
+        # failure here (SQLite busy under load, say) must not tell the caller the change failed.
+        try:
+            await self._write_head(aggregate_id, version, state)
+        except Exception:
+            logger.warning("head of %s not updated to version %d; the next load repairs it", aggregate_id, version)
         return version
 
     async def _write_head(self, aggregate_id: str, version: int, state: Document) -> None:

@@ -9,6 +9,7 @@ run itself, so such an entry finds nothing, and the winner's retry writes the sa
 
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from enrolment.adapters.erasures import replace_value
 from enrolment.domain.cohort_run import (
     AttendanceMarked,
     CohortFinished,
@@ -26,7 +27,7 @@ from shared.contracts.base import IntegrationEvent
 from shared.messaging.cloudevents import OutboxEvent
 from shared.observability import current_correlation_id
 from shared.persistence.mongo import is_duplicate_key
-from shared.persistence.versioned import VersionedStore
+from shared.persistence.versioned import VersionedStore, commit_id
 from shared.runtime import ServiceRuntime
 
 SOURCE = "/owlery/enrolment"
@@ -170,6 +171,73 @@ class MongoCohortRuns:
     async def cohort_of_certificate(self, number: str) -> str | None:
         entry = await self.certificates.find_one({"_id": number})
         return str(entry["cohort_id"]) if entry is not None else None
+
+    # --- privacy requests (rare: these scan) ------------------------------------------------------------
+
+    async def involving(self, person_id: str) -> list[str]:
+        """Ids of the runs whose state or history names the person (two scans: privacy requests only).
+
+        Every state is written after the run took its roster, so whoever a run records (marks,
+        submissions, comments, ratings, decisions) was a member, the trainer or the one who decided
+        in the commit that recorded it; events name members and trainers. One-level paths suffice.
+        """
+        heads = self.store.heads.find(
+            {"$or": [{"members": person_id}, {"trainer_id": person_id}, {"decided_by": person_id}]}, {"_id": 1}
+        )
+        commits = self.store.commits.find(
+            {
+                "$or": [
+                    {"state.members": person_id},
+                    {"state.trainer_id": person_id},
+                    {"state.decided_by": person_id},
+                    {"state.decisions.person_id": person_id},
+                    {"state.certificates.person_id": person_id},
+                    {"events.data.person_id": person_id},
+                    {"events.data.trainer_id": person_id},
+                ]
+            },
+            {"aggregate_id": 1},
+        )
+        found = {head["_id"] async for head in heads} | {commit["aggregate_id"] async for commit in commits}
+        return sorted(found)
+
+    async def erase_from_history(self, cohort_id: str, person_id: str, replacement: str, through_version: int) -> int:
+        """Rewrite the run's past commits, read and written by _id, as if a former employee had taken part.
+
+        The person's certificate numbers go too (they hash the person id), in states and event
+        payloads. Only `state` and `events` are set: the relay's outbox fields stay as they are, so a
+        pending commit is still published (carrying the stand-in) and a published one is not sent again.
+        """
+        changed = 0
+        for version in range(1, through_version + 1):
+            commit = await self.store.commits.find_one({"_id": commit_id(cohort_id, version)})
+            if commit is None:
+                continue
+            run = CohortRun.from_state(cohort_id, commit["state"])
+            state = run.to_state() if run.erase_person(person_id, replacement) else commit["state"]
+            events = commit["events"]
+            for old, new in [(person_id, replacement), *run.erased_certificate_numbers(person_id, replacement).items()]:
+                state = replace_value(state, old, new)  # and anything the domain does not know of
+                events = replace_value(events, old, new)
+            if state == commit["state"] and events == commit["events"]:
+                continue
+            await self.store.commits.update_one({"_id": commit["_id"]}, {"$set": {"state": state, "events": events}})
+            changed += 1
+        return changed
+
+    async def erase_certificates(self, run: CohortRun, person_id: str, replacement: str) -> int:
+        """Index the stand-in's certificates of an erased run under their new numbers and drop the person's.
+
+        The new entry is written before the old one goes, so a crash in between leaves an entry that
+        finds nothing (the run no longer holds that number) rather than a certificate that cannot be
+        found. Returns how many old entries were dropped.
+        """
+        dropped = 0
+        for old, new in run.erased_certificate_numbers(person_id, replacement).items():
+            await self._index_certificate(new, run.cohort_id)
+            result = await self.certificates.delete_one({"_id": old})
+            dropped += result.deleted_count
+        return dropped
 
 
 def build(runtime: ServiceRuntime) -> MongoCohortRuns:

@@ -5,7 +5,11 @@ save: a catalogue card per published course (what search reads, instead of the w
 every application), and the course's next seat-offer deadline (what the expiry job scans).
 """
 
+import asyncio
 import builtins
+import functools
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -19,6 +23,8 @@ from shared.messaging.cloudevents import OutboxEvent
 from shared.observability import current_correlation_id
 from shared.persistence.mongo import Document, insert_once
 from shared.persistence.versioned import VersionedStore, commit_id
+
+logger = logging.getLogger(__name__)
 
 SOURCE = "/owlery/enrolment"
 CATALOGUE = "catalogue"
@@ -182,6 +188,19 @@ def catalogue_card(course: Course) -> Document:
     }
 
 
+async def _best_effort(write: Callable[[], Awaitable[object]], what: str, attempts: int = 3) -> None:
+    """Write a cache after the commit: retried briefly (SQLite may be busy), then logged and left."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await write()
+            return
+        except Exception:
+            if attempt == attempts:
+                logger.warning("could not write the %s; the course's next save writes it again", what)
+                return
+            await asyncio.sleep(0.05 * attempt)
+
+
 def _same_card(stored: Document, card: Document) -> bool:
     return {k: v for k, v in stored.items() if k != "version"} == card
 
@@ -206,14 +225,19 @@ class MongoCourseRepository:
         ]
         await self.store.commit(course.id, expected_version, course.to_state(), outbox)
         course.events.clear()
-        # Caches of the commit just made; a crash here leaves them one save behind, repaired by the next.
-        await self._write_card(course, expected_version + 1)
+        # Caches of the commit just made: the change is in, so a failure here is logged, not raised; a
+        # crash here leaves them one save behind, and the next save of the course repairs them.
+        await _best_effort(lambda: self._write_card(course, expected_version + 1), f"catalogue card of {course.id}")
         # One document per offer, inserted once and never rewritten: a slower replica saving an older
         # state cannot remove the deadline of an offer it never saw. Ended offers are dropped by the
-        # expiry job once their deadline passes and the course no longer holds them.
+        # expiry job once their deadline passes and the course no longer holds them. Every save inserts
+        # the deadlines of all open offers again, so one lost here is back with the course's next change.
         for offer in course.offers.values():
             document = {"_id": offer.id, "course_id": course.id, "at": offer.expires_at}
-            await insert_once(self.deadlines.database, OFFER_DEADLINES, document)
+            await _best_effort(
+                functools.partial(insert_once, self.deadlines.database, OFFER_DEADLINES, document),
+                f"deadline of offer {offer.id}",
+            )
 
     async def _write_card(self, course: Course, version: int) -> None:
         """Replace the card when it changed, unless a newer version's is there (checked again after writing).
@@ -268,9 +292,14 @@ class MongoCourseRepository:
     async def involving(self, person_id: str) -> builtins.list[str]:
         # Two scans (FerretDB looks up nothing but _id): fine for rare privacy requests, kept off hot paths.
         # The commits are the truth; the heads are asked too in case a crash left one ahead of its commits.
-        heads = self.store.heads.find({"applications.person_id": person_id}, {"_id": 1})
+        in_state = ("applications.person_id", "trainer_id", "cohorts.trainer_id", "reviews.curator_id")
+        in_events = ("person_id", "trainer_id", "curator_id")
+        heads = self.store.heads.find({"$or": [{field: person_id} for field in in_state]}, {"_id": 1})
         commits = self.store.commits.find(
-            {"$or": [{"state.applications.person_id": person_id}, {"events.data.person_id": person_id}]},
+            {
+                "$or": [{f"state.{field}": person_id} for field in in_state]
+                + [{f"events.data.{field}": person_id} for field in in_events]
+            },
             {"aggregate_id": 1},
         )
         found = {head["_id"] async for head in heads} | {commit["aggregate_id"] async for commit in commits}

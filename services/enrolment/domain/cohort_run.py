@@ -18,7 +18,7 @@ Rules worth knowing (the trainer's and participants' screens explain them the sa
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal, get_args
 
@@ -695,6 +695,175 @@ class CohortRun:
         if found is None:
             raise NotFound(f"no certificate {number}", field="number")
         return found
+
+    # --- privacy ----------------------------------------------------------------------------------------
+
+    def involves(self, person_id: str) -> bool:
+        """True if the run names the person in any role: member, trainer, author, the one who decided."""
+        return (
+            person_id in self.members
+            or person_id in (self.trainer_id, self.decided_by)
+            or any(
+                person_id in session.attendance
+                or person_id in session.feedback_from
+                or any(rating.author_id == person_id for rating in session.ratings)
+                for session in self.sessions
+            )
+            or any(
+                key == person_id
+                or submission.person_id == person_id
+                or any(comment.author_id == person_id for comment in submission.comments)
+                for homework in self.homework
+                for key, submission in homework.submissions.items()
+            )
+            or any(decision.person_id == person_id for decision in self.decisions)
+            or any(person_id in (c.person_id, c.trainer_id) for c in self.certificates.values())
+        )
+
+    def erase_person(self, person_id: str, replacement: str) -> bool:
+        """Put a former employee in the person's place in every role; False if the person is not here.
+
+        Every count stays: the same members in the same order, the same marks, submissions, ratings
+        and decisions, so attendance and homework rates, cohort sizes and averages do not move. What
+        the person wrote (submissions, comments, rating comments) stays too, as the stand-in's.
+        Their certificates are renumbered after the stand-in (`erased_certificate_numbers`): the old
+        number is a hash of the person id, so anyone knowing the id could recompute it and find the
+        stand-in. No event is recorded (erasure is not news, and an event would carry the person's
+        trace to Kafka).
+        """
+        if not self.involves(person_id):
+            return False
+        if self.involves(replacement):
+            raise ValueError("the replacement id is already in use in this run")
+
+        def swap(person: str) -> str:
+            return replacement if person == person_id else person
+
+        self.members = [swap(p) for p in self.members]
+        self.trainer_id = swap(self.trainer_id)
+        self.decided_by = None if self.decided_by is None else swap(self.decided_by)
+        for session in self.sessions:
+            session.attendance = {swap(p): status for p, status in session.attendance.items()}
+            session.feedback_from = [swap(p) for p in session.feedback_from]
+            for rating in session.ratings:  # anonymous ratings have no author: nothing links them to anyone
+                if rating.author_id is not None:
+                    rating.author_id = swap(rating.author_id)
+        for homework in self.homework:
+            submissions: dict[str, Submission] = {}
+            for key, submission in homework.submissions.items():
+                submission.person_id = swap(submission.person_id)
+                for comment in submission.comments:
+                    comment.author_id = swap(comment.author_id)
+                submissions[swap(key)] = submission
+            homework.submissions = submissions
+        renumbered: dict[str, str] = {}
+        certificates: dict[str, Certificate] = {}
+        for number, certificate in self.certificates.items():
+            if certificate.person_id == person_id:
+                new_number = certificate_number(self.cohort_id, replacement, certificate.issued_on.year)
+                renumbered[number] = new_number
+                certificate = replace(certificate, number=new_number, person_id=replacement)
+            certificates[certificate.number] = replace(certificate, trainer_id=swap(certificate.trainer_id))
+        self.certificates = certificates
+        for decision in self.decisions:
+            if decision.person_id == person_id:
+                decision.person_id = replacement
+                if decision.certificate_number is not None:
+                    decision.certificate_number = renumbered.get(
+                        decision.certificate_number, decision.certificate_number
+                    )
+        return True
+
+    def erased_certificate_numbers(self, person_id: str, replacement: str) -> dict[str, str]:
+        """After `erase_person`: the number each of the stand-in's certificates had when it was the person's.
+
+        Numbers depend only on cohort, person and year, so the old ones are recomputed, not
+        remembered: an erasure resumed after a crash finds them the same way (to drop them from
+        indexes and from the recorded events).
+        """
+        return {
+            certificate_number(self.cohort_id, person_id, c.issued_on.year): c.number
+            for c in self.certificates.values()
+            if c.person_id == replacement
+        }
+
+    def records_of(self, person_id: str) -> dict[str, Any]:
+        """What the run holds on the person, as plain data (for a subject access request)."""
+        roles = [
+            role
+            for role, holds in (
+                ("member", person_id in self.members),
+                ("trainer", person_id == self.trainer_id),
+                ("decided_completion", person_id == self.decided_by),
+            )
+            if holds
+        ]
+        return {
+            "course_id": self.course_id,
+            "cohort_id": self.cohort_id,
+            "course_title": self.course_title,
+            "roles": roles,
+            "attendance": [
+                {"session_number": s.number, "status": s.attendance[person_id]}
+                for s in self.sessions
+                if person_id in s.attendance
+            ],
+            "homework": [
+                {
+                    "homework_id": h.id,
+                    "session_number": h.session_number,
+                    "text": s.text,
+                    "links": list(s.links),
+                    "submitted_at": s.submitted_at.isoformat(),
+                    "late": s.late,
+                    "attempt": s.attempt,
+                    "status": s.status,
+                    "comments": [
+                        {"author_id": c.author_id, "text": c.text, "at": c.at.isoformat()} for c in s.comments
+                    ],
+                }
+                for h in self.homework
+                if (s := h.submissions.get(person_id)) is not None
+            ],
+            "comments_written": [
+                {"homework_id": h.id, "on_submission_of": s.person_id, "text": c.text, "at": c.at.isoformat()}
+                for h in self.homework
+                for s in h.submissions.values()
+                if s.person_id != person_id
+                for c in s.comments
+                if c.author_id == person_id
+            ],
+            # Anonymous ratings are stored without their author: only that feedback was given is known.
+            "feedback_given": [
+                {
+                    "session_number": s.number,
+                    **next(
+                        ({"rating": r.rating, "comment": r.comment} for r in s.ratings if r.author_id == person_id),
+                        {"rating": None, "comment": None},
+                    ),
+                }
+                for s in self.sessions
+                if person_id in s.feedback_from
+            ],
+            "completion": next(
+                (
+                    {
+                        "completed": d.completed,
+                        "attendance_rate": d.attendance_rate,
+                        "homework_rate": d.homework_rate,
+                        "certificate_number": d.certificate_number,
+                    }
+                    for d in self.decisions
+                    if d.person_id == person_id
+                ),
+                None,
+            ),
+            "certificates": [
+                {"number": c.number, "hours": c.hours, "issued_on": c.issued_on.isoformat()}
+                for c in self.certificates.values()
+                if c.person_id == person_id
+            ],
+        }
 
     # --- views ------------------------------------------------------------------------------------------
 

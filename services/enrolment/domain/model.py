@@ -662,6 +662,9 @@ class Course:
             or person_id in self.offers
             or any(person_id in cohort.members for cohort in self.cohorts)
             or (self.stream_proposal is not None and person_id in self.stream_proposal.member_ids)
+            or person_id == self.trainer_id
+            or any(person_id == cohort.trainer_id for cohort in self.cohorts)
+            or any(person_id == review.curator_id for review in self.reviews)
         )
 
     def erase_person(self, person_id: str, replacement: str) -> bool:
@@ -670,8 +673,8 @@ class Course:
         Seats, queue order and application ids stay as they were, so counts and other people's
         positions do not move; the person's details go with them. No event is recorded: erasure is
         not news for other services (they follow the directory themselves), and an event would
-        only carry the person's trace to Kafka. A trainer's own courses keep their trainer id:
-        erasing a trainer is the directory's and HR's decision on the course, not this method's.
+        only carry the person's trace to Kafka. An erased trainer's courses go on under the stand-in
+        (their profile moves to it too), and an erased curator's reviews stay, signed by theirs.
         """
         if not self.involves(person_id):
             return False
@@ -697,7 +700,10 @@ class Course:
             )
             for key, application in self.applications.items()
         }
+        self.trainer_id = swap(self.trainer_id)
+        self.reviews = [replace(review, curator_id=swap(review.curator_id)) for review in self.reviews]
         for cohort in self.cohorts:
+            cohort.trainer_id = swap(cohort.trainer_id)
             cohort.members = [swap(p) for p in cohort.members]
         self.waitlist = [swap(p) for p in self.waitlist]
         self.offers = {swap(k): replace(o, person_id=swap(o.person_id)) for k, o in self.offers.items()}

@@ -142,6 +142,20 @@ class Trainer:
         self.courses.append(course)
         return course
 
+    def erase_person(self, person_id: str, replacement: str) -> bool:
+        """Make this the profile of a former employee; False if it is not the person's (erased already).
+
+        A profile names nobody but its own person (the rest is course and cohort ids, titles and
+        numbers), so the courses given, the cohorts, the debut and every rating stay as they were:
+        the same counts and averages, now the stand-in's. No event is recorded.
+        """
+        if self.person_id != person_id:
+            return False
+        if replacement == person_id:
+            raise ValueError("the replacement id is the person's own")
+        self.person_id = replacement
+        return True
+
     # --- what the profile shows -----------------------------------------------------------------
 
     @property

@@ -185,7 +185,9 @@ def create_app(service: Enrolment | None = None) -> FastAPI:
     app.include_router(health_router({"database": runtime.database_ready, "broker": runtime.broker_ready}))
 
     async def export(person_id: str) -> dict[str, Any]:
-        return await handlers.export_person(person_id, service.courses, service.people)
+        return await handlers.export_person(
+            person_id, service.courses, service.people, runs=service.runs, trainers=service.trainers
+        )
 
     app.include_router(privacy_router("enrolment", export, runtime.audit))
     app.include_router(courses_router(service))

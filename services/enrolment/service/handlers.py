@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from enrolment.domain.cohort_run import Roster
+from enrolment.domain.cohort_run import CohortRun, Roster
 from enrolment.domain.model import (
     Applicant,
     Application,
@@ -22,7 +22,8 @@ from enrolment.domain.model import (
     former_employee_id,
 )
 from enrolment.domain.schedule import Slot
-from enrolment.service.ports import CourseRepository, Erasures, People
+from enrolment.domain.trainers import Trainer
+from enrolment.service.ports import CohortRunRecords, CourseRepository, Erasures, People, TrainerRecords
 from shared.concurrency import retry_on_conflict
 from shared.errors import Invalid, NotFound
 
@@ -249,21 +250,38 @@ async def get_course(course_id: str, courses: CourseRepository) -> tuple[Course,
     return found
 
 
-async def erase_person(person_id: str, courses: CourseRepository, people: People, erasures: Erasures) -> int:
-    """Put a former employee in the person's place in every course, current state and history alike.
+async def erase_person(
+    person_id: str,
+    courses: CourseRepository,
+    people: People,
+    erasures: Erasures,
+    *,
+    runs: CohortRunRecords | None = None,
+    trainers: TrainerRecords | None = None,
+) -> int:
+    """Put a former employee in the person's place everywhere enrolment holds them, state and history alike.
 
-    Returns how many courses changed. Safe to run again: a repeated erasure finds nobody and
-    changes nothing. The person is blocked first, so no application can bring them back while
-    the courses are rewritten; a pass that still finds them (an application that slipped in)
-    erases again. One random stand-in per erasure, kept in `erasures` until the end, so a crash
-    half way resumes with the same stand-in instead of splitting the history over two.
+    Courses (applications, seats, queues), cohort runs (membership, attendance, homework, comments,
+    feedback, completion, certificates; as a member or as the trainer) and the trainer's profile
+    and debut, all under one stand-in. Returns how many courses, runs and profiles changed. Safe to
+    run again: a repeated erasure finds nobody and changes nothing. The person is blocked first, so
+    no application (and no late event of the trainers' projection) can bring them back while the
+    stores are rewritten; a pass that still finds them (something slipped in) erases again. One
+    random stand-in per erasure, kept in `erasures` until the end, so a crash half way resumes with
+    the same stand-in instead of splitting the history over two.
+
+    Not here: the trainer id of the courses the person gives, which `Course.erase_person` keeps by
+    design (who gives those courses now is HR's decision on the course). Cohort runs take their
+    trainer from the course, so a run changed after the erasure names that trainer id again.
     """
     await people.apply_erased(person_id)
     replacement: str | None = None
-    changed: set[str] = set()
+    changed: set[tuple[str, str]] = set()
     for _ in range(ERASURE_PASSES):
         course_ids = await courses.involving(person_id)
-        if not course_ids:
+        run_ids = await runs.involving(person_id) if runs is not None else []
+        profiles = await trainers.involving(person_id) if trainers is not None else []
+        if not (course_ids or run_ids or profiles):
             if replacement is not None:
                 await erasures.finish(person_id)
             return len(changed)
@@ -271,8 +289,14 @@ async def erase_person(person_id: str, courses: CourseRepository, people: People
             replacement = await erasures.begin(person_id, former_employee_id())
         for course_id in course_ids:
             if await _erase_from_course(course_id, person_id, replacement, courses):
-                changed.add(course_id)
-    raise RuntimeError(f"a person is still named in courses after {ERASURE_PASSES} erasure passes")
+                changed.add(("course", course_id))
+        if runs is not None:
+            for cohort_id in run_ids:
+                if await _erase_from_run(cohort_id, person_id, replacement, runs):
+                    changed.add(("cohort_run", cohort_id))
+        if trainers is not None and profiles and await trainers.erase_from_history(person_id, replacement) > 0:
+            changed.add(("trainer", replacement))
+    raise RuntimeError(f"a person is still named in enrolment after {ERASURE_PASSES} erasure passes")
 
 
 async def _erase_from_course(course_id: str, person_id: str, replacement: str, courses: CourseRepository) -> bool:
@@ -293,8 +317,67 @@ async def _erase_from_course(course_id: str, person_id: str, replacement: str, c
     return erased or rewritten > 0
 
 
-async def export_person(person_id: str, courses: CourseRepository, people: People) -> dict[str, Any]:
-    """Everything enrolment holds on the person, as plain JSON-able data (a subject access request)."""
+async def _erase_from_run(cohort_id: str, person_id: str, replacement: str, runs: CohortRunRecords) -> bool:
+    async def attempt() -> tuple[CohortRun | None, bool, int]:
+        # A new version with no events, against concurrent marks and submissions like any other change.
+        found = await runs.get(cohort_id)
+        if found is None:
+            return None, False, 0
+        run, version = found
+        if not run.erase_person(person_id, replacement):
+            return run, False, version  # erased already (an interrupted run): index and history may remain
+        await runs.save(run, expected_version=version)
+        return run, True, version
+
+    run, erased, history = await retry_on_conflict(attempt, aggregate_id=cohort_id)
+    # The certificate index, then the history last: while history names the person, a rerun finds the run.
+    dropped = await runs.erase_certificates(run, person_id, replacement) if run is not None else 0
+    rewritten = await runs.erase_from_history(cohort_id, person_id, replacement, history)
+    return erased or dropped > 0 or rewritten > 0
+
+
+def _trainer_record(trainer: Trainer) -> dict[str, Any]:
+    debut = trainer.debut
+    return {
+        "debut": None if debut is None else {"course_id": debut.course_id, "at": debut.at.isoformat()},
+        "courses": [
+            {
+                "course_id": course.course_id,
+                "published": course.published,
+                "title_en": course.title_en,
+                "title_ru": course.title_ru,
+                "competencies": list(course.competencies),
+                "cohorts_scheduled": list(course.scheduled),
+                "cohorts_finished": [
+                    {
+                        "cohort_id": result.cohort_id,
+                        "participants": result.participants,
+                        "completed": result.completed,
+                        "average_rating": result.average_rating,
+                    }
+                    for result in course.finished
+                ],
+            }
+            for course in trainer.courses
+        ],
+        "average_rating": trainer.rating.average,
+        "rated_cohorts": trainer.rating.count,
+    }
+
+
+async def export_person(
+    person_id: str,
+    courses: CourseRepository,
+    people: People,
+    *,
+    runs: CohortRunRecords | None = None,
+    trainers: TrainerRecords | None = None,
+) -> dict[str, Any]:
+    """Everything enrolment holds on the person, as plain JSON-able data (a subject access request).
+
+    Anonymous ratings are stored without their author, so a run lists that the person gave
+    feedback on a session, not which rating was theirs.
+    """
     applications: list[dict[str, Any]] = []
     for course_id in await courses.involving(person_id):
         found = await courses.get(course_id)
@@ -315,9 +398,18 @@ async def export_person(person_id: str, courses: CourseRepository, people: Peopl
                 "locale": application.locale,
             }
         )
+    cohort_runs: list[dict[str, Any]] = []
+    if runs is not None:
+        for cohort_id in await runs.involving(person_id):
+            loaded = await runs.get(cohort_id)
+            if loaded is not None and loaded[0].involves(person_id):  # not only in past versions
+                cohort_runs.append(loaded[0].records_of(person_id))
+    profile = await trainers.get(person_id) if trainers is not None else None
     return {
         "service": SERVICE,
         "person_id": person_id,
         "person": await people.export(person_id),
         "applications": applications,
+        "cohort_runs": cohort_runs,
+        "trainer_profile": _trainer_record(profile[0]) if profile is not None else None,
     }

@@ -4,7 +4,9 @@ import builtins
 from datetime import datetime
 from typing import Any, Protocol
 
+from enrolment.domain.cohort_run import CohortRun
 from enrolment.domain.model import Course
+from enrolment.domain.trainers import Trainer
 from shared.persistence.people import PersonCopy
 
 
@@ -48,6 +50,52 @@ class CourseRepository(Protocol):
         """Put `replacement` for the person in versions 1..through_version; how many versions changed.
 
         Only the recorded state and event payloads change, never whether an event is published yet.
+        """
+        ...
+
+
+class CohortRunRecords(Protocol):
+    """What erasure and export need of the cohort runs' store."""
+
+    async def get(self, cohort_id: str) -> tuple[CohortRun, int] | None:
+        """The run and the version it was loaded at."""
+        ...
+
+    async def save(self, run: CohortRun, expected_version: int) -> None:
+        """Store the run with the events it recorded; ConcurrencyConflict if the version moved."""
+        ...
+
+    async def involving(self, person_id: str) -> builtins.list[str]:
+        """Ids of the runs whose state or history names the person in any role (a scan: privacy requests only)."""
+        ...
+
+    async def erase_from_history(self, cohort_id: str, person_id: str, replacement: str, through_version: int) -> int:
+        """Put `replacement` for the person in versions 1..through_version (certificate numbers included).
+
+        Only the recorded state and event payloads change, never whether an event is published yet.
+        """
+        ...
+
+    async def erase_certificates(self, run: CohortRun, person_id: str, replacement: str) -> int:
+        """Find the stand-in's certificates of an erased run by their new numbers, no longer by the person's."""
+        ...
+
+
+class TrainerRecords(Protocol):
+    """What erasure and export need of the trainers' profiles, which are keyed by the person id."""
+
+    async def get(self, person_id: str) -> tuple[Trainer, int] | None:
+        """The profile and the version it was loaded at; None if nothing is known of the person."""
+        ...
+
+    async def involving(self, person_id: str) -> builtins.list[str]:
+        """[person_id] while a profile, a version of it or a debut is stored under the person's id, else []."""
+        ...
+
+    async def erase_from_history(self, person_id: str, replacement: str) -> int:
+        """Move the profile, all its versions and the debut under `replacement`; how many documents moved.
+
+        Outbox states are kept: a published debut is not announced again.
         """
         ...
 

@@ -170,3 +170,115 @@ class FakeRosters:
         if found is None:
             raise NotFound(f"course {course_id} has no cohort {cohort_id}")
         return found
+
+
+# --- erasure and export of cohort runs and trainers' profiles ---------------------------------------------
+
+from enrolment.domain.cohort_run import CohortRun, CompletionDecided  # noqa: E402
+from enrolment.domain.trainers import Debut, Trainer  # noqa: E402
+
+
+class InMemoryCohortRuns:
+    """Runs as the versioned store keeps them (every version with its events) and the certificate index."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, tuple[dict[str, Any], int]] = {}
+        self.history: dict[str, builtins.list[dict[str, Any]]] = {}  # per run, version N at index N-1
+        self.certificates: dict[str, str] = {}  # number → cohort id
+
+    async def get(self, cohort_id: str) -> tuple[CohortRun, int] | None:
+        found = self.states.get(cohort_id)
+        return None if found is None else (CohortRun.from_state(cohort_id, found[0]), found[1])
+
+    async def save(self, run: CohortRun, expected_version: int) -> None:
+        _, current = self.states.get(run.cohort_id, ({}, 0))
+        if current != expected_version:
+            raise ConcurrencyConflict(f"{run.cohort_id} is at version {current}, not {expected_version}")
+        for event in run.events:
+            if isinstance(event, CompletionDecided) and event.certificate_number is not None:
+                self.certificates[event.certificate_number] = run.cohort_id
+        state = CohortRun.from_state(run.cohort_id, run.to_state()).to_state()
+        self.states[run.cohort_id] = (state, expected_version + 1)
+        events = [dataclasses.asdict(event) for event in run.events]
+        self.history.setdefault(run.cohort_id, []).append({"state": state, "events": events})
+        run.events.clear()
+
+    async def cohort_of_certificate(self, number: str) -> str | None:
+        return self.certificates.get(number)
+
+    async def involving(self, person_id: str) -> builtins.list[str]:
+        return sorted(
+            cohort_id
+            for cohort_id in self.states
+            if names(self.states[cohort_id][0], person_id) or names(self.history.get(cohort_id, []), person_id)
+        )
+
+    async def erase_from_history(self, cohort_id: str, person_id: str, replacement: str, through_version: int) -> int:
+        changed = 0
+        for commit in self.history.get(cohort_id, [])[:through_version]:
+            run = CohortRun.from_state(cohort_id, commit["state"])
+            state = run.to_state() if run.erase_person(person_id, replacement) else commit["state"]
+            events = commit["events"]
+            for old, new in [(person_id, replacement), *run.erased_certificate_numbers(person_id, replacement).items()]:
+                events = replace_value(events, old, new)
+            if state != commit["state"] or events != commit["events"]:
+                commit.update(state=state, events=events)
+                changed += 1
+        return changed
+
+    async def erase_certificates(self, run: CohortRun, person_id: str, replacement: str) -> int:
+        dropped = 0
+        for old, new in run.erased_certificate_numbers(person_id, replacement).items():
+            self.certificates[new] = run.cohort_id
+            dropped += self.certificates.pop(old, None) is not None
+        return dropped
+
+
+class InMemoryTrainerRecords:
+    """Profiles keyed by person with every version, and debuts (with whether each was announced yet)."""
+
+    def __init__(self, people: InMemoryPeople | None = None) -> None:
+        self.history: dict[str, builtins.list[dict[str, Any]]] = {}  # per person, version N at index N-1
+        self.debuts: dict[str, tuple[Debut, bool]] = {}  # person → (debut, published)
+        self.announced: builtins.list[tuple[str, str]] = []
+        self.people = people
+
+    async def _erased(self, person_id: str) -> bool:
+        found = await self.people.get(person_id) if self.people is not None else None
+        return found is not None and found.erased
+
+    async def get(self, person_id: str) -> tuple[Trainer, int] | None:
+        versions = self.history.get(person_id)
+        return None if not versions else (Trainer.from_state(person_id, versions[-1]), len(versions))
+
+    async def save(self, trainer: Trainer, expected_version: int) -> None:
+        if await self._erased(trainer.person_id):
+            return
+        versions = self.history.setdefault(trainer.person_id, [])
+        if len(versions) != expected_version:
+            raise ConcurrencyConflict(f"{trainer.person_id} is at {len(versions)}, not {expected_version}")
+        versions.append(trainer.to_state())
+
+    async def settle_debut(self, person_id: str, course_id: str, at: datetime, correlation_id: str) -> Debut:
+        if await self._erased(person_id):
+            return Debut(course_id, at)
+        if person_id not in self.debuts:
+            self.debuts[person_id] = (Debut(course_id, at), False)
+            self.announced.append((person_id, course_id))
+        return self.debuts[person_id][0]
+
+    async def involving(self, person_id: str) -> builtins.list[str]:
+        return [person_id] if person_id in self.history or person_id in self.debuts else []
+
+    async def erase_from_history(self, person_id: str, replacement: str) -> int:
+        moved = 0
+        versions = self.history.pop(person_id, [])
+        for state in versions:
+            trainer = Trainer.from_state(person_id, state)
+            trainer.erase_person(person_id, replacement)
+            moved += 1
+            self.history.setdefault(replacement, []).append(replace_value(trainer.to_state(), person_id, replacement))
+        if person_id in self.debuts:
+            self.debuts.setdefault(replacement, self.debuts.pop(person_id))
+            moved += 1
+        return moved

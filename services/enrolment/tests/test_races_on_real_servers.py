@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo.errors import OperationFailure
 
 from enrolment.bootstrap import Enrolment, bootstrap
 from enrolment.config import EnrolmentSettings
@@ -586,3 +587,32 @@ async def test_a_slow_replicas_cache_write_does_not_lose_a_newer_offers_deadline
     finally:
         with contextlib.suppress(Exception):
             await other.runtime.client.close()
+
+
+# --- a failed cache write after the commit --------------------------------------------------------------------
+
+
+async def test_a_failed_cache_write_after_the_commit_does_not_fail_the_application(service: Enrolment) -> None:
+    course = await published_course(service.courses, capacity=CAPACITY)
+    store = service.courses.store
+    write_head = store._write_head
+    busy = [OperationFailure("database is locked (5) (SQLITE_BUSY)", code=1)]
+
+    async def once_busy(*args: Any, **kwargs: Any) -> None:
+        while busy:
+            raise busy.pop()
+        await write_head(*args, **kwargs)
+
+    store._write_head = once_busy  # type: ignore[method-assign]
+    try:
+        outcome = await _each(["alice"], applying(service, course.id, NOW))
+    except OperationFailure:
+        outcome = {"alice": {"error": "HTTP 500"}}
+    finally:
+        store._write_head = write_head  # type: ignore[method-assign]
+
+    # The commit is in, and its outbox will tell everyone alice is enrolled: so must the answer.
+    await service.courses.get(course.id)  # the head lags one write behind until a load repairs it
+    _, final = await checked_history(service, course.id)
+    assert final.applications["alice"].status is ApplicationStatus.ENROLLED
+    assert outcome == {"alice": {"status": "enrolled", "position": None}}
