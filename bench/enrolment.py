@@ -215,9 +215,6 @@ async def bench_enrolment(env: Environment, plan: Plan, http: httpx.AsyncClient,
     signer = TokenSigner(dev_issuer_url(directory_port), generate_private_key_pem())
     directory = owlery_service(env, name, "directory", signer, directory_port)
     service = owlery_service(env, name, "enrolment", signer, free_port())
-    # bench/pipeline.py sweeps the outbox every 2 s to bound its completion latency; here the service
-    # keeps its configured sweep, since each sweep of a busy course's commits is a scan on FerretDB.
-    service.extra_env.pop("OWLERY_ENROLMENT_OUTBOX_SWEEP_SECONDS", None)
     for process in (directory, service):
         process.start()
     for process in (directory, service):

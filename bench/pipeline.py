@@ -427,8 +427,9 @@ def owlery_service(env: Environment, name: str, service: str, signer: TokenSigne
         topic_prefix=f"{name}.",
         consumer_group=f"{name}-{service}",
         issuer=signer.issuer,
+        # The outbox sweep keeps its production interval: it scans every commit, and a 2 s sweep over
+        # the hundreds of courses a run creates measured the sweep, not the pipeline.
         extra_env={
-            f"OWLERY_{service.upper()}_OUTBOX_SWEEP_SECONDS": "2",
             "OWLERY_DIRECTORY_DEV_ISSUER_KEY_PEM": signer.private_key_pem,
             "OWLERY_DIRECTORY_DEV_DEMO_PEOPLE": "false",
         },

@@ -190,9 +190,9 @@ async def apply(
     """
     profile: dict[str, Any] = {}
     if people is not None:
-        if await people.is_blocked(command.person_id):
+        found = await people.get(command.person_id)  # one read: blocked or not, and the profile
+        if found is not None and (found.erased or not found.active):
             raise Invalid(f"person {command.person_id} is deactivated in the directory", field="person_id")
-        found = await people.get(command.person_id)
         profile = dict(found.fields) if found is not None else {}
     applicant = Applicant(
         person_id=command.person_id,
