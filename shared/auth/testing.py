@@ -128,3 +128,12 @@ async def authorization_matrix(
 
 def _someone() -> str:
     return f"person-{uuid.uuid4().hex[:10]}"
+
+
+def about(method: str, path: str, json: dict[str, Any] | None = None) -> Example:
+    """An example whose request needs nothing created first; `{person}` in the path names the owner."""
+
+    async def example(owner: str) -> Call:
+        return Call(method, path.format(person=owner), json)
+
+    return example

@@ -16,8 +16,11 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import pytest
+
+from shared.settings import ServiceSettings
 
 
 @dataclass(frozen=True)
@@ -79,3 +82,20 @@ def unique(prefix: str) -> str:
 def unique_name() -> str:
     """A fresh name for a database, topic prefix or consumer group: tests never share state."""
     return unique("t")
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def isolated(settings_class: type[S], servers: Servers, service: str, **overrides: Any) -> S:
+    """A service's settings on the session's servers, isolated by a fresh database, topic prefix and group."""
+    name = unique("t")
+    values: dict[str, Any] = {
+        "mongodb_url": servers.mongodb_url,
+        "kafka_bootstrap_servers": servers.kafka_bootstrap,
+        "mongodb_database": f"owlery_{service}_{name}",
+        "topic_prefix": f"{name}.",
+        "consumer_group": f"{service}_{name}",
+        **overrides,
+    }
+    return settings_class(**values)

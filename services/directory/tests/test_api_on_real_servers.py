@@ -20,7 +20,7 @@ from directory.entrypoints.http import create_app
 from shared.auth.testing import Call, TestIssuer, authorization_matrix
 from shared.contracts import directory as contracts
 from shared.persistence.mongo import connect
-from tests.support.infra import Servers
+from tests.support.infra import Servers, isolated
 from tests.support.kafka import read_topic
 
 SCIM_TOKEN = "scim-" + uuid.uuid4().hex
@@ -43,20 +43,14 @@ ENTRA_USER = {
 
 
 def settings_for(servers: Servers, **overrides: Any) -> DirectorySettings:
-    name = f"t_{uuid.uuid4().hex[:12]}"
     values: dict[str, Any] = {
-        "mongodb_url": servers.mongodb_url,
-        "kafka_bootstrap_servers": servers.kafka_bootstrap,
-        "mongodb_database": f"owlery_directory_{name}",
-        "topic_prefix": f"{name}.",
-        "consumer_group": f"directory_{name}",
         "scim_token": SecretStr(SCIM_TOKEN),
         "export_sources": {},
         "public_url": "https://owlery.example.com",
         "mode": "dev",
         **overrides,
     }
-    return DirectorySettings(**values)
+    return isolated(DirectorySettings, servers, "directory", **values)
 
 
 @pytest_asyncio.fixture
@@ -274,6 +268,8 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         return person_id
 
     def about(method: str, path: str, json: dict[str, Any] | None = None) -> Any:
+        """Like shared.auth.testing.about, but the owner exists in the directory first."""
+
         async def example(owner: str) -> Call:
             return Call(method, path.format(person=await new_person(owner)), json, missing_path=None)
 

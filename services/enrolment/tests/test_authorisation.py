@@ -1,6 +1,5 @@
 """Who may call which enrolment endpoint, checked route by route against the real servers."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,33 +10,12 @@ from enrolment.bootstrap import bootstrap
 from enrolment.config import EnrolmentSettings
 from enrolment.entrypoints.http import create_app
 from enrolment.service import trainers
-from shared.auth.testing import Call, Example, TestIssuer, authorization_matrix
+from shared.auth.testing import Call, Example, TestIssuer, about, authorization_matrix
 from shared.contracts.directory import PersonUpsertedV1
 from shared.persistence.mongo import connect
-from tests.support.infra import Servers
+from tests.support.infra import Servers, isolated
 
 MISSING = "/courses/does-not-exist"
-
-
-def settings_for(servers: Servers) -> EnrolmentSettings:
-    """The session's servers, isolated by a fresh database, topic prefix and consumer group."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    return EnrolmentSettings(
-        mongodb_url=servers.mongodb_url,
-        kafka_bootstrap_servers=servers.kafka_bootstrap,
-        mongodb_database=f"owlery_enrolment_{name}",
-        topic_prefix=f"{name}.",
-        consumer_group=f"enrolment_{name}",
-    )
-
-
-def about(method: str, path: str, json: dict[str, Any] | None = None) -> Example:
-    """An example whose request needs nothing created first; `{person}` in the path names the owner."""
-
-    async def example(owner: str) -> Call:
-        return Call(method, path.format(person=owner), json)
-
-    return example
 
 
 def course_body(capacity: int = 7, manager_approval: bool = False) -> dict[str, Any]:
@@ -56,7 +34,7 @@ def cohort_body(now: datetime) -> dict[str, Any]:
 
 @pytest.mark.infra
 async def test_authorisation_matrix(servers: Servers) -> None:
-    settings = settings_for(servers)
+    settings = isolated(EnrolmentSettings, servers, "enrolment")
     service = bootstrap(settings)
     issuer = TestIssuer()
     issuer.trust(service.runtime)

@@ -3,44 +3,20 @@
 Nothing over HTTP creates data here: a fresh person has an empty inbox, which is theirs to read.
 """
 
-import uuid
-from typing import Any
-
 import httpx
 import pytest
 
 from notifications.bootstrap import bootstrap
 from notifications.config import NotificationsSettings
 from notifications.entrypoints.http import create_app
-from shared.auth.testing import Call, Example, TestIssuer, authorization_matrix
+from shared.auth.testing import Example, TestIssuer, about, authorization_matrix
 from shared.persistence.mongo import connect
-from tests.support.infra import Servers
-
-
-def settings_for(servers: Servers) -> NotificationsSettings:
-    """The session's servers, isolated by a fresh database, topic prefix and consumer group."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    return NotificationsSettings(
-        mongodb_url=servers.mongodb_url,
-        kafka_bootstrap_servers=servers.kafka_bootstrap,
-        mongodb_database=f"owlery_notifications_{name}",
-        topic_prefix=f"{name}.",
-        consumer_group=f"notifications_{name}",
-    )
-
-
-def about(method: str, path: str, json: dict[str, Any] | None = None) -> Example:
-    """An example whose request needs nothing created first; `{person}` in the path names the owner."""
-
-    async def example(owner: str) -> Call:
-        return Call(method, path.format(person=owner), json)
-
-    return example
+from tests.support.infra import Servers, isolated
 
 
 @pytest.mark.infra
 async def test_authorisation_matrix(servers: Servers) -> None:
-    settings = settings_for(servers)
+    settings = isolated(NotificationsSettings, servers, "notifications")
     service = bootstrap(settings)
     issuer = TestIssuer()
     issuer.trust(service.runtime)
