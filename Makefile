@@ -52,6 +52,7 @@ schemas: install
 bench: provision
 	$(PY) -m bench.pipeline
 	$(PY) -m bench.enrolment
+	$(PY) -m bench.matching
 
 clean:
 	rm -rf .run/test
