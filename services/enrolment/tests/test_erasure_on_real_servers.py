@@ -27,6 +27,7 @@ from shared.persistence.mongo import Document, connect
 from shared.persistence.versioned import PENDING, PUBLISHED
 from tests.support.infra import Servers, unique
 from tests.support.kafka import cloud_event_record, eventually, produce
+from tests.support.storage import every_document, mentioning
 
 pytestmark = pytest.mark.infra
 
@@ -57,17 +58,6 @@ async def settings(servers: Servers, unique_name: str) -> AsyncIterator[Enrolmen
             await admin.delete_topics(ours)
     finally:
         await admin.close()
-
-
-async def every_document(service: Enrolment) -> dict[str, list[Document]]:
-    """A raw read of the whole database: every collection, every document."""
-    database = service.runtime.database
-    return {name: await database[name].find({}).to_list() for name in sorted(await database.list_collection_names())}
-
-
-def mentioning(documents: dict[str, list[Document]], text: str) -> dict[str, list[Document]]:
-    found = {name: [d for d in docs if text in json.dumps(d, default=str)] for name, docs in documents.items()}
-    return {name: docs for name, docs in found.items() if docs}
 
 
 def profile(person_id: str) -> directory.PersonUpsertedV1:
@@ -110,7 +100,12 @@ async def test_an_erased_applicant_is_gone_from_every_document(settings: Enrolme
             ("Python", "enrolled"),
             ("SQL", "waitlisted"),
         ]
-        assert mentioning(await every_document(service), alice).keys() == {"people", "courses", "courses_commits"}
+        before_erasure = await every_document(service.runtime.database)
+        assert mentioning(before_erasure, alice).keys() == {
+            "people",
+            "courses",
+            "courses_commits",
+        }
 
         # The directory erases her; the running service hears it from Kafka.
         erasure = directory.PersonErasedV1(person_id=alice, requested_by="hr-1", reason="left the company in 2024")
@@ -120,10 +115,10 @@ async def test_an_erased_applicant_is_gone_from_every_document(settings: Enrolme
         marker = f"{settings.consumer_group}:{erased.id}"
         await eventually(lambda: handled.find_one({"_id": marker}), lambda found: found is not None, timeout=60)
 
-        after = await every_document(service)
+        after = await every_document(service.runtime.database)
         # A redelivered erasure finds nothing and writes nothing (the tombstone's own timestamp aside).
         assert await handlers.erase_person(alice, service.courses, service.people, service.erasures) == 0
-        again = await every_document(service)
+        again = await every_document(service.runtime.database)
         assert {k: v for k, v in again.items() if k != "people"} == {k: v for k, v in after.items() if k != "people"}
         with pytest.raises(Invalid):
             await handlers.apply(
@@ -269,7 +264,7 @@ async def test_an_erased_member_of_a_cohort_run_is_gone_and_the_runs_figures_sta
         assert records["completion"]["completed"] is True
         assert [cert["number"] for cert in records["certificates"]] == [issued]
         assert exported["trainer_profile"] is None
-        before = await every_document(service)
+        before = await every_document(service.runtime.database)
         assert mentioning(before, alice).keys() == {
             "people",
             "courses",
@@ -281,14 +276,14 @@ async def test_an_erased_member_of_a_cohort_run_is_gone_and_the_runs_figures_sta
 
         await erase_through_kafka(service, settings, servers, alice)
 
-        after = await every_document(service)
+        after = await every_document(service.runtime.database)
         assert (
             await handlers.erase_person(
                 alice, service.courses, service.people, service.erasures, runs=runs, trainers=service.trainers
             )
             == 0
         )
-        again = await every_document(service)
+        again = await every_document(service.runtime.database)
         assert {n: v for n, v in again.items() if n != "people"} == {n: v for n, v in after.items() if n != "people"}
         exported = await handlers.export_person(
             alice, service.courses, service.people, runs=runs, trainers=service.trainers
@@ -404,7 +399,7 @@ async def test_an_erased_trainer_s_profile_debut_and_run_go_to_the_stand_in_and_
             {"cohort_id": cohort_id, "participants": 2, "completed": 2, "average_rating": 4.5}
         ]
         assert [r["roles"] for r in exported["cohort_runs"]] == [["trainer", "decided_completion"]]
-        before = await every_document(service)
+        before = await every_document(service.runtime.database)
         assert mentioning(before, tina).keys() == {
             "people",
             "trainers",
@@ -420,14 +415,14 @@ async def test_an_erased_trainer_s_profile_debut_and_run_go_to_the_stand_in_and_
 
         await erase_through_kafka(service, settings, servers, tina)
 
-        after = await every_document(service)
+        after = await every_document(service.runtime.database)
         assert (
             await handlers.erase_person(
                 tina, service.courses, service.people, service.erasures, runs=runs, trainers=service.trainers
             )
             == 0
         )
-        again = await every_document(service)
+        again = await every_document(service.runtime.database)
         assert {n: v for n, v in again.items() if n != "people"} == {n: v for n, v in after.items() if n != "people"}
         # Her first course's publication comes again from Kafka (a replay): no profile, no second debut.
         replay = OutboxEvent.of(
@@ -445,7 +440,7 @@ async def test_an_erased_trainer_s_profile_debut_and_run_go_to_the_stand_in_and_
         )
         await produce(servers.kafka_bootstrap, settings.topic_prefix + contracts.TOPIC, [cloud_event_record(replay)])
         await handled(service, settings, replay)
-        replayed = await every_document(service)
+        replayed = await every_document(service.runtime.database)
         unchanged = ("people", "processed_events")
         assert {n: v for n, v in replayed.items() if n not in unchanged} == {
             n: v for n, v in after.items() if n not in unchanged

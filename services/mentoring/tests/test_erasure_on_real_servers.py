@@ -6,17 +6,18 @@ from collections.abc import AsyncIterator
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from mentoring.bootstrap import Mentoring, bootstrap
+from mentoring.bootstrap import bootstrap
 from mentoring.config import MentoringSettings
 from mentoring.service import handlers
 from shared.contracts import directory
 from shared.contracts.mentoring import ParticipantRegisteredV1
 from shared.errors import Invalid
 from shared.messaging.cloudevents import OutboxEvent
-from shared.persistence.mongo import Document, connect
+from shared.persistence.mongo import connect
 from shared.persistence.versioned import PENDING, PUBLISHED
 from tests.support.infra import Servers, unique
 from tests.support.kafka import cloud_event_record, eventually, produce
+from tests.support.storage import every_document, mentioning
 
 pytestmark = pytest.mark.infra
 
@@ -44,17 +45,6 @@ async def settings(servers: Servers, unique_name: str) -> AsyncIterator[Mentorin
             await admin.delete_topics(ours)
     finally:
         await admin.close()
-
-
-async def every_document(service: Mentoring) -> dict[str, list[Document]]:
-    """A raw read of the whole database: every collection, every document."""
-    database = service.runtime.database
-    return {name: await database[name].find({}).to_list() for name in sorted(await database.list_collection_names())}
-
-
-def mentioning(documents: dict[str, list[Document]], text: str) -> dict[str, list[Document]]:
-    found = {name: [d for d in docs if text in json.dumps(d, default=str)] for name, docs in documents.items()}
-    return {name: docs for name, docs in found.items() if docs}
 
 
 def profile(person_id: str) -> directory.PersonUpsertedV1:
@@ -99,7 +89,12 @@ async def test_an_erased_participant_is_gone_from_every_document(settings: Mento
             ("Classic", "mentor"),
             ("Reverse", "mentee"),
         ]
-        assert mentioning(await every_document(service), alice).keys() == {"people", "programmes", "programmes_commits"}
+        before_erasure = await every_document(service.runtime.database)
+        assert mentioning(before_erasure, alice).keys() == {
+            "people",
+            "programmes",
+            "programmes_commits",
+        }
 
         # The directory erases her; the running service hears it from Kafka.
         erasure = directory.PersonErasedV1(person_id=alice, requested_by="hr-1", reason="left the company in 2024")
@@ -109,10 +104,10 @@ async def test_an_erased_participant_is_gone_from_every_document(settings: Mento
         marker = f"{settings.consumer_group}:{erased.id}"
         await eventually(lambda: handled.find_one({"_id": marker}), lambda found: found is not None, timeout=60)
 
-        after = await every_document(service)
+        after = await every_document(service.runtime.database)
         # A redelivered erasure finds nothing and writes nothing (the tombstone's own timestamp aside).
         assert await handlers.erase_person(alice, service.programmes, service.people, service.erasures) == 0
-        again = await every_document(service)
+        again = await every_document(service.runtime.database)
         assert {k: v for k, v in again.items() if k != "people"} == {k: v for k, v in after.items() if k != "people"}
         command = handlers.Register(classic.id, alice, "mentee", "en")
         with pytest.raises(Invalid):

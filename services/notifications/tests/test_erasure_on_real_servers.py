@@ -22,6 +22,7 @@ from shared.messaging.cloudevents import OutboxEvent
 from shared.persistence.mongo import Document, connect
 from tests.support.infra import Servers, unique
 from tests.support.kafka import cloud_event_record
+from tests.support.storage import every_document
 
 pytestmark = pytest.mark.infra
 
@@ -106,12 +107,7 @@ def points(person_id: str) -> gamification.PointsAwardedV1:
 
 
 async def everything(service: Notifications) -> dict[str, list[Document]]:
-    """Every document of every collection of the service's database, read raw."""
-    database = service.runtime.database
-    return {
-        name: await database[name].find({}).sort("_id", 1).to_list()
-        for name in sorted(await database.list_collection_names())
-    }
+    return await every_document(service.runtime.database)
 
 
 def mentions(documents: dict[str, list[Document]], text: str) -> list[tuple[str, Document]]:
