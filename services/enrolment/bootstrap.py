@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 from enrolment.adapters import cohort_runs, trainers
 from enrolment.adapters.cohort_runs import MongoCohortRuns
-from enrolment.adapters.erasures import MongoErasures
 from enrolment.adapters.repository import MongoCourseRepository
 from enrolment.adapters.trainers import MongoTrainerProfiles
 from enrolment.config import EnrolmentSettings
@@ -16,6 +15,7 @@ from enrolment.service import handlers
 from shared.contracts import enrolment as contracts
 from shared.contracts.base import all_contracts
 from shared.observability import configure_logging
+from shared.persistence.erasures import MongoErasures
 from shared.persistence.people import DirectoryCopy
 from shared.persistence.versioned import VersionedStore
 from shared.runtime import ServiceRuntime

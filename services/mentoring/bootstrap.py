@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass
 
-from mentoring.adapters.erasures import MongoErasures
 from mentoring.adapters.repository import MongoProgrammeRepository
 from mentoring.config import MentoringSettings
 from mentoring.entrypoints import consumers
 from shared.contracts import mentoring as contracts
 from shared.observability import configure_logging
+from shared.persistence.erasures import MongoErasures
 from shared.persistence.people import DirectoryCopy
 from shared.persistence.versioned import VersionedStore
 from shared.privacy.anonymity import Pseudonymizer

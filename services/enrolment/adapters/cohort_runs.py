@@ -9,7 +9,6 @@ run itself, so such an entry finds nothing, and the winner's retry writes the sa
 
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from enrolment.adapters.erasures import replace_value
 from enrolment.domain.cohort_run import (
     AttendanceMarked,
     CohortFinished,
@@ -26,6 +25,7 @@ from shared.contracts import enrolment as contracts
 from shared.contracts.base import IntegrationEvent
 from shared.messaging.cloudevents import OutboxEvent
 from shared.observability import current_correlation_id
+from shared.persistence.erasures import replace_value
 from shared.persistence.mongo import is_duplicate_key
 from shared.persistence.versioned import VersionedStore, commit_id
 from shared.runtime import ServiceRuntime

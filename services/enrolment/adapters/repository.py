@@ -14,13 +14,13 @@ from datetime import datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from enrolment.adapters.erasures import replace_value
 from enrolment.domain import events as ev
 from enrolment.domain.model import CohortWindow, Course, catalogue_status
 from shared.contracts import enrolment as contracts
 from shared.contracts.base import IntegrationEvent
 from shared.messaging.cloudevents import OutboxEvent
 from shared.observability import current_correlation_id
+from shared.persistence.erasures import replace_value
 from shared.persistence.mongo import Document, insert_once
 from shared.persistence.versioned import VersionedStore, commit_id
 

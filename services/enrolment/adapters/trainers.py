@@ -35,10 +35,10 @@ from typing import Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from enrolment.adapters.erasures import replace_value
 from enrolment.domain.trainers import Debut, Trainer
 from shared.contracts.enrolment import TrainerDebutedV1
 from shared.messaging.cloudevents import OutboxEvent
+from shared.persistence.erasures import replace_value
 from shared.persistence.mongo import Document, insert_once
 from shared.persistence.people import PersonCopy
 from shared.persistence.versioned import PENDING, VersionedStore, commit_id, ensure_outbox_indexes, outbox_fields

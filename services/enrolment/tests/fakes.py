@@ -8,11 +8,11 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from enrolment.adapters.erasures import replace_value
 from enrolment.adapters.repository import catalogue_card
 from enrolment.domain.events import DomainEvent
 from enrolment.domain.model import CohortWindow, Course, catalogue_status
 from shared.concurrency import ConcurrencyConflict
+from shared.persistence.erasures import replace_value
 from shared.persistence.people import PersonCopy
 
 

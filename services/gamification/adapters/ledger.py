@@ -1,7 +1,6 @@
 """The ledger in MongoDB: one document per entry, keyed by its deed-derived id, carrying its outbox."""
 
 from collections.abc import Callable
-from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
@@ -10,6 +9,7 @@ from gamification.domain.ledger import LedgerEntry
 from shared.contracts.gamification import PointsAwardedV1
 from shared.messaging.cloudevents import OutboxEvent
 from shared.observability import current_correlation_id
+from shared.persistence.erasures import replace_value
 from shared.persistence.mongo import Document, insert_once
 from shared.persistence.versioned import ensure_outbox_indexes, outbox_fields
 
@@ -94,19 +94,9 @@ class MongoLedger:
         """
         found = await self.entries_collection.find({"person_id": person_id}, {"events": 1}).to_list()
         for doc in found:
-            events = _replaced(doc.get("events", []), person_id, replacement)
+            # The event's data, key and subject all name the person.
+            events = replace_value(doc.get("events", []), person_id, replacement)
             await self.entries_collection.update_one(
                 {"_id": doc["_id"]}, {"$set": {"person_id": replacement, "events": events}}
             )
         return len(found)
-
-
-def _replaced(value: Any, old: str, new: str) -> Any:
-    """`value` with every string equal to `old` replaced: the event's data, key and subject all name the person."""
-    if isinstance(value, str):
-        return new if value == old else value
-    if isinstance(value, dict):
-        return {key: _replaced(item, old, new) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_replaced(item, old, new) for item in value]
-    return value

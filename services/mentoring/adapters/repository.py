@@ -1,12 +1,12 @@
 """Programmes in MongoDB: a versioned store whose commits are also the outbox."""
 
-from mentoring.adapters.erasures import replace_value
 from mentoring.domain.events import DomainEvent, ParticipantRegistered, ProgrammeCreated
 from mentoring.domain.model import Programme
 from shared.contracts import mentoring as contracts
 from shared.contracts.base import IntegrationEvent
 from shared.messaging.cloudevents import OutboxEvent
 from shared.observability import current_correlation_id
+from shared.persistence.erasures import replace_value
 from shared.persistence.versioned import VersionedStore, commit_id
 
 SOURCE = "/owlery/mentoring"

@@ -4,11 +4,11 @@ that behaves like the versioned store (state round-trips, versions clash, each v
 import asyncio
 from typing import Any
 
-from mentoring.adapters.erasures import replace_value
 from mentoring.adapters.repository import to_integration_event
 from mentoring.domain.model import Programme
 from shared.concurrency import ConcurrencyConflict
 from shared.contracts.base import IntegrationEvent
+from shared.persistence.erasures import replace_value
 
 
 def names(value: Any, person_id: str) -> bool:

@@ -1,4 +1,4 @@
-"""Erasures on MongoDB: the erasures under way, and stored values rewritten without the person."""
+"""Erasures on MongoDB for every service: the erasures under way, and stored values rewritten without the person."""
 
 from datetime import UTC, datetime
 from typing import Any
