@@ -20,5 +20,9 @@ class Conflict(OwleryError):
     """The request clashes with what already exists (HTTP 409); `details` says what does."""
 
 
+class Forbidden(OwleryError):
+    """The caller may reach the endpoint but not this record (HTTP 403): a curator asking for a pair's notes."""
+
+
 class Invalid(OwleryError):
     """The request is well-formed but breaks a rule (HTTP 422)."""

@@ -12,12 +12,12 @@ from shared.audit import AuditLog
 from shared.auth.http import Gatekeeper, caller
 from shared.auth.policy import Access, allow
 from shared.auth.tokens import Principal
-from shared.errors import Conflict, Invalid, NotFound, OwleryError
+from shared.errors import Conflict, Forbidden, Invalid, NotFound, OwleryError
 from shared.observability import bind_correlation_id
 
 CORRELATION_HTTP_HEADER = "x-correlation-id"
 
-_STATUS = {NotFound: 404, Conflict: 409, Invalid: 422}
+_STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422}
 
 
 class CorrelationIdMiddleware:

@@ -1,11 +1,21 @@
 """The one place where the mentoring service is wired together."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from mentoring.adapters.repository import MongoProgrammeRepository
+from mentoring.adapters.repository import MongoAggregates
 from mentoring.config import MentoringSettings
+from mentoring.domain.channel import Post
+from mentoring.domain.concern import Concern
+from mentoring.domain.pair import Pair
+from mentoring.domain.programme import Programme
 from mentoring.entrypoints import consumers
+from mentoring.service import pairs
+from mentoring.service.ports import Ports
 from shared.contracts import mentoring as contracts
+from shared.contracts.base import IntegrationEvent
 from shared.observability import configure_logging
 from shared.persistence.erasures import MongoErasures
 from shared.persistence.people import DirectoryCopy
@@ -14,20 +24,54 @@ from shared.privacy.anonymity import Pseudonymizer
 from shared.privacy.notes import NoteCipher
 from shared.runtime import ServiceRuntime
 
-# What pairing mentors with mentees needs (reporting line, role); no e-mail.
+# What pairing mentors with mentees needs (reporting line, language); no e-mail.
 PEOPLE_FIELDS = ("display_name", "locale", "time_zone", "department", "manager_id", "job_title")
+
+# Each aggregate kind: its store's name, how to rebuild it, and the state fields that name people.
+AGGREGATES: dict[str, tuple[Callable[[str, Any], Any], tuple[str, ...]]] = {
+    "programmes": (
+        Programme.from_state,
+        (
+            "participants.person_id",
+            "nominations.person_id",
+            "nominations.recommended_by",
+            "curator_ids",
+            "roster.mentor_id",
+            "roster.mentee_ids",
+        ),
+    ),
+    "pairs": (
+        Pair.from_state,
+        ("mentor_id", "mentee_ids", "terms.curator_ids", "meetings.logged_by", "check_ins.person_id"),
+    ),
+    "concerns": (Concern.from_state, ("raised_by", "curator_ids", "actions.by")),
+    "posts": (Post.from_state, ("author_id", "reactions.person_id")),
+}
+
+
+def published_contracts() -> list[type[IntegrationEvent]]:
+    return [
+        value
+        for name, value in vars(contracts).items()
+        if isinstance(value, type) and issubclass(value, IntegrationEvent) and name.endswith("V1")
+    ]
 
 
 @dataclass
 class Mentoring:
     runtime: ServiceRuntime
-    programmes: MongoProgrammeRepository
+    ports: Ports
     people: DirectoryCopy
-    erasures: MongoErasures
     pseudonyms: Pseudonymizer
     """Anonymous authors' handles, stable within one discussion (peer-learning circles)."""
-    notes: NoteCipher
-    """Seals what a mentoring pair writes, so only the pair reads it."""
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.ports.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], datetime]) -> None:
+        self.ports.clock = clock
 
 
 def bootstrap(settings: MentoringSettings | None = None) -> Mentoring:
@@ -36,28 +80,36 @@ def bootstrap(settings: MentoringSettings | None = None) -> Mentoring:
     runtime = ServiceRuntime(
         settings,
         name="mentoring",
-        publishes=[contracts.ProgrammeCreatedV1, contracts.ParticipantRegisteredV1],
-        outbox_collections=["programmes_commits"],
+        publishes=published_contracts(),
+        outbox_collections=[f"{name}_commits" for name in AGGREGATES],
     )
-    store = VersionedStore(runtime.database, "programmes", on_commit=runtime.relay.notify)
-    runtime.on_start(store.ensure_indexes)
-    service = Mentoring(
-        runtime=runtime,
-        programmes=MongoProgrammeRepository(store),
-        people=DirectoryCopy(runtime.database, fields=PEOPLE_FIELDS),
+    repositories: dict[str, MongoAggregates[Any]] = {}
+    for name, (rebuild, person_paths) in AGGREGATES.items():
+        store = VersionedStore(runtime.database, name, on_commit=runtime.relay.notify)
+        runtime.on_start(store.ensure_indexes)
+        repositories[name] = MongoAggregates(store, rebuild, person_paths)
+    people = DirectoryCopy(runtime.database, fields=PEOPLE_FIELDS)
+    shift = timedelta(hours=settings.clock_shift_hours)
+    ports = Ports(
+        programmes=repositories["programmes"],
+        pairs=repositories["pairs"],
+        concerns=repositories["concerns"],
+        posts=repositories["posts"],
+        people=people,
         erasures=MongoErasures(runtime.database),
         # Built at start so a bad key fails the start, not the first note.
-        pseudonyms=Pseudonymizer(settings.pseudonym_key.get_secret_value().encode()),
-        notes=NoteCipher.from_settings(
+        sealer=NoteCipher.from_settings(
             {key_id: key.get_secret_value() for key_id, key in settings.notes_keys.items()},
             settings.notes_current_key,
         ),
+        clock=lambda: datetime.now(UTC) + shift,
     )
-    consumers.register(
-        runtime.consumer,
-        people=service.people,
-        programmes=service.programmes,
-        erasures=service.erasures,
-        audit=runtime.audit,
+    service = Mentoring(
+        runtime=runtime,
+        ports=ports,
+        people=people,
+        pseudonyms=Pseudonymizer(settings.pseudonym_key.get_secret_value().encode()),
     )
+    consumers.register(runtime.consumer, ports=ports, people=people, audit=runtime.audit)
+    runtime.every(settings.health_check_seconds, lambda: pairs.check_health(service.ports), "pair-health")
     return service

@@ -1,6 +1,6 @@
 """Mentoring settings, read from OWLERY_MENTORING_* environment variables."""
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import DEV_SECRET_PREFIX, ServiceSettings
@@ -25,3 +25,15 @@ class MentoringSettings(ServiceSettings):
         "'from shared.privacy.notes import generate_key; print(generate_key())')",
     )
     notes_current_key: str = Field(DEV_NOTES_KEY_ID, description="Key id new notes are sealed under")
+    health_check_seconds: float = Field(
+        3600.0, gt=0, description="How often pair health is re-assessed (no meeting, stalled goals, low check-ins)"
+    )
+    clock_shift_hours: float = Field(
+        0.0, description="Dev mode only: run the service's clock ahead, to try a programme's weeks in minutes"
+    )
+
+    @model_validator(mode="after")
+    def _clock_shift_only_in_dev(self) -> "MentoringSettings":
+        if self.mode != "dev" and self.clock_shift_hours:
+            raise ValueError("clock_shift_hours: only a dev-mode service may run ahead of time")
+        return self

@@ -1,35 +1,355 @@
-"""Events the mentoring service publishes."""
+"""Events the mentoring service publishes: programmes, nominations, matching, pairs, concerns, the channel.
 
+None carries confidential text: no meeting notes, no check-in answers, no concern text, no feedback
+ratings or words tied to a person. They say that something happened, to whom, and when.
+Every event is keyed by its programme, so one programme's story stays in order on one partition.
+"""
+
+from datetime import date, datetime
 from typing import ClassVar, Literal
+
+from pydantic import Field
 
 from shared.contracts.base import IntegrationEvent
 
 TOPIC = "owlery.mentoring.events"
 
 ProgrammeKind = Literal["classic", "reverse", "peer"]
+RoleName = Literal["mentor", "mentee"]
 
 
-class ProgrammeCreatedV1(IntegrationEvent):
-    """A curator opened a mentoring programme."""
-
-    ce_type: ClassVar[str] = "com.owlery.mentoring.programme.created.v1"
+class _MentoringEvent(IntegrationEvent):
     topic: ClassVar[str] = TOPIC
     key_field: ClassVar[str] = "programme_id"
 
     programme_id: str
+
+
+# ------------------------------------------------------------------------------------------ programmes
+
+
+class ProgrammeCreatedV1(_MentoringEvent):
+    """A curator drafted a mentoring programme."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.programme.created.v1"
+
     title: str
     kind: ProgrammeKind
 
 
-class ParticipantRegisteredV1(IntegrationEvent):
-    """An employee registered in a programme as a mentor or a mentee."""
+class ProgrammeStageChangedV1(_MentoringEvent):
+    """The programme moved on: open for nominations, matching, running, closing (final feedback), closed."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.programme.stage_changed.v1"
+
+    title: str
+    stage: Literal["draft", "open", "matching", "running", "closing", "closed"]
+    curator_ids: list[str]
+
+
+class KickoffScheduledV1(_MentoringEvent):
+    """The programme's kickoff meeting is set; everyone taking part is invited."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.kickoff.scheduled.v1"
+
+    title: str
+    starts_at: datetime
+    participant_ids: list[str]
+
+
+class KickoffHeldV1(_MentoringEvent):
+    """The kickoff took place: pairs whose members have prepared may start."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.kickoff.held.v1"
+
+    held_at: datetime
+
+
+class PreparationAcknowledgedV1(_MentoringEvent):
+    """A participant read the preparation module."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.preparation.acknowledged.v1"
+
+    person_id: str
+
+
+# ------------------------------------------------------------------------------------------ people
+
+
+class NominationSubmittedV1(_MentoringEvent):
+    """Someone was put forward as a mentor, by themselves or by a colleague (the reason stays in mentoring)."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.nomination.submitted.v1"
+
+    nomination_id: str
+    person_id: str
+    recommended: bool = Field(description="True when a colleague recommended them (they still have to consent)")
+    curator_ids: list[str]
+
+
+class NominationDecidedV1(_MentoringEvent):
+    """The curator accepted or declined a nomination."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.nomination.decided.v1"
+
+    nomination_id: str
+    person_id: str
+    accepted: bool
+
+
+class ParticipantRegisteredV1(_MentoringEvent):
+    """An employee joined a programme as a mentor (accepted nomination) or a mentee."""
 
     ce_type: ClassVar[str] = "com.owlery.mentoring.participant.registered.v1"
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "programme_id"
 
-    programme_id: str
     programme_title: str
     person_id: str
-    role: Literal["mentor", "mentee"]
+    role: RoleName
     locale: Literal["ru", "en"]
+
+
+class ParticipantLeftV1(_MentoringEvent):
+    """A participant left the programme (participation is voluntary); their pairs end."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.participant.left.v1"
+
+    person_id: str
+    role: RoleName
+
+
+# ------------------------------------------------------------------------------------------ matching
+
+
+class MatchingProposedV1(_MentoringEvent):
+    """The curator ran matching over the pool; the proposal waits for approval."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.matching.proposed.v1"
+
+    proposal_id: str
+    pairs: int
+    unmatched: int
+    curator_ids: list[str]
+
+
+class MatchingApprovedV1(_MentoringEvent):
+    """The curator approved a proposal; one PairFormedV1 follows per pair."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.matching.approved.v1"
+
+    proposal_id: str
+    pairs: int
+
+
+class MentorRequestedV1(_MentoringEvent):
+    """A mentee asked a mentor directly."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.mentor_request.made.v1"
+
+    request_id: str
+    mentee_id: str
+    mentor_id: str
+
+
+class MentorRequestDecidedV1(_MentoringEvent):
+    """The mentor accepted or declined a direct request."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.mentor_request.decided.v1"
+
+    request_id: str
+    mentee_id: str
+    mentor_id: str
+    accepted: bool
+
+
+# ------------------------------------------------------------------------------------------ pairs
+
+
+class PairFormedV1(_MentoringEvent):
+    """A mentor and their mentee(s) were paired: by matching, a direct request or a rematch."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.pair.formed.v1"
+
+    pair_id: str
+    programme_title: str
+    kind: ProgrammeKind
+    mentor_id: str
+    mentee_ids: list[str]
+    via: Literal["matching", "request", "rematch"]
+    curator_ids: list[str]
+
+
+class PairStartedV1(_MentoringEvent):
+    """Kickoff held and preparation acknowledged by every member: the pair is at work."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.pair.started.v1"
+
+    pair_id: str
+    member_ids: list[str]
+
+
+class PairEndedV1(_MentoringEvent):
+    """A pair ended: the programme completed, someone left, a rematch, or the curator closed it."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.pair.ended.v1"
+
+    pair_id: str
+    reason: Literal["completed", "left", "rematch", "closed"]
+    member_ids: list[str]
+    curator_ids: list[str]
+
+
+class PairMemberLeftV1(_MentoringEvent):
+    """One mentee left a group; the group goes on."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.pair.member_left.v1"
+
+    pair_id: str
+    person_id: str
+
+
+class GoalSetV1(_MentoringEvent):
+    """A pair recorded a goal (its text stays with the pair); `flagged` lists SMART letters saved anyway."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.goal.set.v1"
+
+    pair_id: str
+    goal_id: str
+    due: date
+    flagged: list[str]
+
+
+class GoalProgressedV1(_MentoringEvent):
+    """A goal's progress changed (whole percent)."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.goal.progressed.v1"
+
+    pair_id: str
+    goal_id: str
+    progress: int
+
+
+class GoalAchievedV1(_MentoringEvent):
+    """A goal reached 100 % for the first time."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.goal.achieved.v1"
+
+    pair_id: str
+    goal_id: str
+    mentor_id: str
+    mentee_ids: list[str]
+
+
+class MeetingScheduledV1(_MentoringEvent):
+    """A pair set a meeting (for reminders and calendar invites)."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.meeting.scheduled.v1"
+
+    pair_id: str
+    meeting_id: str
+    starts_at: datetime
+    minutes: int
+    member_ids: list[str]
+
+
+class MeetingLoggedV1(_MentoringEvent):
+    """A pair met: when and how long. Topics and notes stay with the pair."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.meeting.logged.v1"
+
+    pair_id: str
+    meeting_id: str
+    mentor_id: str
+    mentee_ids: list[str]
+    held_on: date
+    minutes: int
+
+
+class CheckInRecordedV1(_MentoringEvent):
+    """A participant answered the monthly check-in (answers and score stay in mentoring)."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.check_in.recorded.v1"
+
+    pair_id: str
+    person_id: str
+    month: str = Field(pattern=r"^\d{4}-\d{2}$")
+
+
+class FeedbackGivenV1(_MentoringEvent):
+    """A participant gave final feedback; its rating and words are reported only in aggregate."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.feedback.given.v1"
+
+    pair_id: str
+    person_id: str
+    role: RoleName
+
+
+class ExperimentPublishedV1(_MentoringEvent):
+    """A reverse-mentoring pair published an idea experiment to the programme."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.experiment.published.v1"
+
+    pair_id: str
+    experiment_id: str
+
+
+class PairAtRiskV1(_MentoringEvent):
+    """A pair looks in trouble; for its curators. Reasons are codes, never the pair's words."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.pair.at_risk.v1"
+
+    pair_id: str
+    curator_ids: list[str]
+    reasons: list[Literal["no_recent_meeting", "goals_stalled", "low_check_in"]]
+
+
+class PairRecoveredV1(_MentoringEvent):
+    """A pair that was at risk is healthy again."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.pair.recovered.v1"
+
+    pair_id: str
+    curator_ids: list[str]
+
+
+# ------------------------------------------------------------------------------------------ curator's desk
+
+
+class ConcernRaisedV1(_MentoringEvent):
+    """Someone raised a confidential concern about their pair; who and what stay with the curator."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.concern.raised.v1"
+
+    concern_id: str
+    pair_id: str
+    curator_ids: list[str]
+
+
+class ConcernActionRecordedV1(_MentoringEvent):
+    """The curator acted on a concern (talk, rematch, close the pair, a note)."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.concern.action_recorded.v1"
+
+    concern_id: str
+    action: Literal["talk", "rematch", "close_pair", "note"]
+
+
+class ConcernResolvedV1(_MentoringEvent):
+    """The curator closed a concern case."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.concern.resolved.v1"
+
+    concern_id: str
+    pair_id: str
+    outcome: Literal["talked", "rematched", "pair_closed", "no_action"]
+
+
+class PostPublishedV1(_MentoringEvent):
+    """The curator published an article, news or a success story in the programme's channel."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.post.published.v1"
+
+    post_id: str
+    kind: Literal["article", "news", "success_story"]
+    title: str
+    author_id: str

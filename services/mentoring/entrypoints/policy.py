@@ -1,17 +1,111 @@
-"""Who may call each mentoring endpoint: the service's whole access policy on one screen."""
+"""Who may call each mentoring endpoint: the service's whole access policy on one screen.
 
-from shared.auth.policy import OWN_RECORD, SIGNED_IN, Guardrails, allow, own_record
+Curators act on the programmes they curate (not on every programme); a pair's pages are its members'
+(a curator of the programme sees the pair without its confidential texts); a concern is between the
+person who raised it and the curators.
+"""
+
+from mentoring.service.handlers import load
+from mentoring.service.ports import Ports
+from shared.auth.policy import OWN_RECORD, SIGNED_IN, Access, Guardrails, OwnershipRule, RequestFacts, allow, own_record
+from shared.auth.tokens import Principal
 from shared.http import PRIVACY_POLICY
 
-GUARDRAILS = Guardrails(
-    policy={
-        "POST /programmes": allow("curator", "admin"),
-        "GET /programmes/{programme_id}": SIGNED_IN,
-        # Participation is voluntary: people register themselves; a curator may add anyone.
-        "POST /programmes/{programme_id}/participants": allow(
-            "employee", owner=OWN_RECORD, unless=["curator", "admin"]
-        ),
-        **PRIVACY_POLICY,
-    },
-    rules={OWN_RECORD: own_record("person_id")},
-)
+CURATOR_OF_PROGRAMME = "curator of this programme"
+OWN_REQUEST = "the mentee asking"
+MEMBER_OF_PAIR = "member of this pair"
+MEMBER_OR_CURATOR_OF_PAIR = "member or curator of this pair"
+CURATOR_OF_CONCERN = "curator of this concern"
+RAISER_OR_CURATOR_OF_CONCERN = "raiser or curator of this concern"
+
+CURATOR = allow("curator", owner=CURATOR_OF_PROGRAMME)
+OWN = allow("employee", owner=OWN_RECORD)
+MEMBER = allow("employee", owner=MEMBER_OF_PAIR)
+P = "/programmes/{programme_id}"
+
+POLICY: dict[str, Access] = {
+    "POST /programmes": allow("curator", "admin"),
+    f"GET {P}": SIGNED_IN,
+    f"PUT {P}": CURATOR,
+    f"POST {P}/stage": CURATOR,
+    f"POST {P}/kickoff": CURATOR,
+    f"POST {P}/kickoff/held": CURATOR,
+    # Participation is voluntary: mentees register themselves; a curator may add anyone.
+    f"POST {P}/participants": allow("employee", owner=OWN_RECORD, unless=["curator", "admin"]),
+    f"GET {P}/participants/{{person_id}}": allow("employee", owner=OWN_RECORD, unless=["curator", "admin"]),
+    f"PUT {P}/participants/{{person_id}}/profile": OWN,
+    f"POST {P}/participants/{{person_id}}/preparation": OWN,
+    f"POST {P}/participants/{{person_id}}/departure": OWN,
+    f"POST {P}/participants/{{person_id}}/vetoes": OWN,
+    # Anyone may put themselves or a colleague forward; only the nominee consents (checked by the programme).
+    f"POST {P}/nominations": SIGNED_IN,
+    f"GET {P}/nominations": CURATOR,
+    f"POST {P}/nominations/{{nomination_id}}/consent": SIGNED_IN,
+    f"POST {P}/nominations/{{nomination_id}}/decision": CURATOR,
+    f"POST {P}/matching/rules": CURATOR,
+    f"POST {P}/matching": CURATOR,
+    f"GET {P}/matching": CURATOR,
+    f"POST {P}/matching/{{proposal_id}}/approval": CURATOR,
+    f"POST {P}/requests": allow("employee", owner=OWN_REQUEST),
+    f"POST {P}/requests/{{request_id}}/answer": SIGNED_IN,  # only the mentor asked (checked by the programme)
+    f"GET {P}/pairs": CURATOR,
+    f"POST {P}/health-check": CURATOR,
+    f"GET {P}/report": CURATOR,
+    f"GET {P}/concerns": CURATOR,
+    f"GET {P}/experiments": SIGNED_IN,
+    f"POST {P}/posts": CURATOR,
+    f"GET {P}/posts": SIGNED_IN,
+    f"POST {P}/posts/{{post_id}}/reaction": SIGNED_IN,
+    "GET /pairs/{pair_id}": allow("employee", owner=MEMBER_OR_CURATOR_OF_PAIR),
+    "POST /pairs/{pair_id}/goals": MEMBER,
+    "POST /pairs/{pair_id}/goals/check": MEMBER,
+    "PUT /pairs/{pair_id}/goals/{goal_id}/progress": MEMBER,
+    "POST /pairs/{pair_id}/meetings": MEMBER,
+    "PUT /pairs/{pair_id}/meetings/{meeting_id}": MEMBER,
+    # Notes are the pair's alone: a curator is refused like anyone else.
+    "GET /pairs/{pair_id}/meetings/{meeting_id}/notes": MEMBER,
+    "POST /pairs/{pair_id}/check-ins": MEMBER,
+    "POST /pairs/{pair_id}/feedback": MEMBER,
+    "POST /pairs/{pair_id}/experiments": MEMBER,
+    "POST /pairs/{pair_id}/experiments/{experiment_id}/publication": MEMBER,
+    "POST /pairs/{pair_id}/concerns": MEMBER,
+    "GET /concerns/{concern_id}": allow("employee", owner=RAISER_OR_CURATOR_OF_CONCERN),
+    "POST /concerns/{concern_id}/actions": allow("curator", owner=CURATOR_OF_CONCERN),
+    "POST /concerns/{concern_id}/resolution": allow("curator", owner=CURATOR_OF_CONCERN),
+}
+
+
+def ownership_rules(ports: Ports) -> dict[str, OwnershipRule]:
+    async def curator_of_programme(principal: Principal, facts: RequestFacts) -> bool:
+        programme, _ = await load(ports.programmes, facts.path["programme_id"], "programme")
+        return programme.is_curator(principal.person_id)
+
+    async def member_of_pair(principal: Principal, facts: RequestFacts) -> bool:
+        pair, _ = await load(ports.pairs, facts.path["pair_id"], "pair")
+        return pair.is_member(principal.person_id)
+
+    async def member_or_curator_of_pair(principal: Principal, facts: RequestFacts) -> bool:
+        pair, _ = await load(ports.pairs, facts.path["pair_id"], "pair")
+        return pair.is_member(principal.person_id) or principal.person_id in pair.terms.curator_ids
+
+    async def curator_of_concern(principal: Principal, facts: RequestFacts) -> bool:
+        concern, _ = await load(ports.concerns, facts.path["concern_id"], "concern")
+        return principal.person_id in concern.curator_ids
+
+    async def raiser_or_curator(principal: Principal, facts: RequestFacts) -> bool:
+        concern, _ = await load(ports.concerns, facts.path["concern_id"], "concern")
+        return concern.visible_to(principal.person_id)
+
+    return {
+        OWN_RECORD: own_record("person_id"),
+        OWN_REQUEST: own_record("mentee_id"),
+        CURATOR_OF_PROGRAMME: curator_of_programme,
+        MEMBER_OF_PAIR: member_of_pair,
+        MEMBER_OR_CURATOR_OF_PAIR: member_or_curator_of_pair,
+        CURATOR_OF_CONCERN: curator_of_concern,
+        RAISER_OR_CURATOR_OF_CONCERN: raiser_or_curator,
+    }
+
+
+def guardrails(ports: Ports) -> Guardrails:
+    return Guardrails(policy={**POLICY, **PRIVACY_POLICY}, rules=ownership_rules(ports))

@@ -1,25 +1,40 @@
 """What the use cases need from the outside world."""
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
-from mentoring.domain.model import Programme
+from mentoring.domain.channel import Post
+from mentoring.domain.concern import Concern
+from mentoring.domain.pair import Pair
+from mentoring.domain.programme import Programme
+from shared.persistence.people import PersonCopy
+
+A = TypeVar("A")
 
 
-class ProgrammeRepository(Protocol):
-    async def get(self, programme_id: str) -> tuple[Programme, int] | None:
-        """The programme and the version it was loaded at."""
+class Repository(Protocol[A]):
+    """One kind of aggregate, versioned: a save whose version moved raises ConcurrencyConflict."""
+
+    async def get(self, aggregate_id: str) -> tuple[A, int] | None:
+        """The aggregate and the version it was loaded at."""
         ...
 
-    async def save(self, programme: Programme, expected_version: int) -> None:
-        """Store the programme with the events it recorded; ConcurrencyConflict if the version moved."""
+    async def save(self, aggregate: A, expected_version: int) -> None:
+        """Store the aggregate with the events it recorded; ConcurrencyConflict if the version moved."""
+        ...
+
+    async def all_ids(self, **equal: Any) -> list[str]:
+        """Ids of those whose newest state has these field values (a scan: periodic jobs only)."""
         ...
 
     async def involving(self, person_id: str) -> list[str]:
-        """Ids of the programmes whose state or history names the person (a scan: privacy requests only)."""
+        """Ids of those whose state or history names the person (a scan: privacy requests only)."""
         ...
 
     async def erase_from_history(
-        self, programme_id: str, person_id: str, replacement: str, through_version: int
+        self, aggregate_id: str, person_id: str, replacement: str, through_version: int
     ) -> int:
         """Put `replacement` for the person in versions 1..through_version; how many versions changed.
 
@@ -30,6 +45,8 @@ class ProgrammeRepository(Protocol):
 
 class People(Protocol):
     """This service's copy of the employee directory."""
+
+    async def get(self, person_id: str) -> PersonCopy | None: ...
 
     async def is_blocked(self, person_id: str) -> bool:
         """True if the directory deactivated or erased the person; unknown people are not blocked."""
@@ -54,3 +71,25 @@ class Erasures(Protocol):
     async def finish(self, person_id: str) -> None:
         """Forget the erasure (and with it the last link between the person and the stand-in)."""
         ...
+
+
+class Sealer(Protocol):
+    """Seals what only its readers may see (meeting notes, check-in answers, concerns) under a context."""
+
+    def seal(self, plaintext: str, context: str) -> str: ...
+
+    def open(self, token: str, context: str) -> str: ...
+
+
+@dataclass
+class Ports:
+    """Everything a mentoring use case may touch, injected by the bootstrap (fakes in unit tests)."""
+
+    programmes: Repository[Programme]
+    pairs: Repository[Pair]
+    concerns: Repository[Concern]
+    posts: Repository[Post]
+    people: People
+    erasures: Erasures
+    sealer: Sealer
+    clock: Callable[[], datetime]

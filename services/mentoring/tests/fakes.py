@@ -1,14 +1,34 @@
-"""In-memory stand-ins for the adapters: a directory copy, an erasure ledger, and a programme repository
-that behaves like the versioned store (state round-trips, versions clash, each version kept with its payloads)."""
+"""In-memory stand-ins for the adapters: repositories that behave like the versioned store (state
+round-trips, versions clash, each version kept with its payloads), a directory copy, an erasure ledger,
+and `fake_ports()` wiring them with a real note cipher and a clock the test moves."""
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
 
-from mentoring.adapters.repository import to_integration_event
-from mentoring.domain.model import Programme
+from mentoring.adapters.repository import Aggregate, to_integration_event
+from mentoring.domain.channel import Post
+from mentoring.domain.concern import Concern
+from mentoring.domain.pair import Pair
+from mentoring.domain.programme import Programme
+from mentoring.service.ports import Ports
 from shared.concurrency import ConcurrencyConflict
 from shared.contracts.base import IntegrationEvent
 from shared.persistence.erasures import replace_value
+from shared.persistence.people import PersonCopy
+from shared.privacy.notes import NoteCipher, generate_key
+
+A = TypeVar("A", bound=Aggregate)
+
+
+def nested_array(value: Any, inside_array: bool = False) -> bool:
+    """True if `value` holds an array inside an array, which FerretDB refuses to store."""
+    if isinstance(value, list | tuple):
+        return inside_array or any(nested_array(item, True) for item in value)
+    if isinstance(value, dict):
+        return any(nested_array(item) for item in value.values())
+    return False
 
 
 def names(value: Any, person_id: str) -> bool:
@@ -16,49 +36,54 @@ def names(value: Any, person_id: str) -> bool:
     return bool(replace_value(value, person_id, f"\0{person_id}") != value)
 
 
-class InMemoryProgrammeRepository:
-    def __init__(self, *, yield_on_load: bool = False) -> None:
+class InMemoryAggregates(Generic[A]):
+    def __init__(self, rebuild: Callable[[str, Any], A], *, yield_on_load: bool = False) -> None:
+        self.rebuild = rebuild
         self.states: dict[str, tuple[dict[str, Any], int]] = {}
-        self.history: dict[str, list[dict[str, Any]]] = {}  # per programme, version N at index N-1
+        self.history: dict[str, list[dict[str, Any]]] = {}  # per aggregate, version N at index N-1
         self.published: list[IntegrationEvent] = []
         self.conflicts = 0
         self.yield_on_load = yield_on_load  # lets concurrent use cases interleave between load and save
 
-    async def get(self, programme_id: str) -> tuple[Programme, int] | None:
-        found = self.states.get(programme_id)
+    async def get(self, aggregate_id: str) -> tuple[A, int] | None:
+        found = self.states.get(aggregate_id)
         if self.yield_on_load:
             await asyncio.sleep(0)
         if found is None:
             return None
         state, version = found
-        return Programme.from_state(programme_id, state), version
+        return self.rebuild(aggregate_id, state), version
 
-    async def save(self, programme: Programme, expected_version: int) -> None:
-        _, current = self.states.get(programme.id, ({}, 0))
+    async def save(self, aggregate: A, expected_version: int) -> None:
+        _, current = self.states.get(aggregate.id, ({}, 0))
         if current != expected_version:
             self.conflicts += 1
-            raise ConcurrencyConflict(f"{programme.id} is already at version {current + 1}")
-        events = [to_integration_event(event) for event in programme.events]  # what the outbox would hold
-        self.states[programme.id] = (programme.to_state(), expected_version + 1)
-        commit = {"state": programme.to_state(), "events": [event.model_dump(mode="json") for event in events]}
-        self.history.setdefault(programme.id, []).append(commit)
+            raise ConcurrencyConflict(f"{aggregate.id} is already at version {current + 1}")
+        events = [to_integration_event(event) for event in aggregate.events]  # what the outbox would hold
+        if nested_array(aggregate.to_state()):
+            raise ValueError(f"{aggregate.id}: nested arrays are not supported (FerretDB refuses them)")
+        self.states[aggregate.id] = (aggregate.to_state(), expected_version + 1)
+        commit = {"state": aggregate.to_state(), "events": [event.model_dump(mode="json") for event in events]}
+        self.history.setdefault(aggregate.id, []).append(commit)
         self.published.extend(events)
-        programme.events.clear()
+        aggregate.events.clear()
+
+    async def all_ids(self, **equal: Any) -> list[str]:
+        return [key for key, (state, _) in self.states.items() if all(state.get(k) == v for k, v in equal.items())]
 
     async def involving(self, person_id: str) -> list[str]:
         return sorted(
-            programme_id
-            for programme_id in self.states
-            if names(self.states[programme_id][0], person_id) or names(self.history.get(programme_id, []), person_id)
+            key
+            for key in self.states
+            if names(self.states[key][0], person_id) or names(self.history.get(key, []), person_id)
         )
 
-    async def erase_from_history(
-        self, programme_id: str, person_id: str, replacement: str, through_version: int
-    ) -> int:
+    async def erase_from_history(self, aggregate_id: str, person_id: str, replacement: str, through_version: int) -> int:
         changed = 0
-        for commit in self.history.get(programme_id, [])[:through_version]:
-            programme = Programme.from_state(programme_id, commit["state"])
-            state = programme.to_state() if programme.erase_person(person_id, replacement) else commit["state"]
+        for commit in self.history.get(aggregate_id, [])[:through_version]:
+            aggregate = self.rebuild(aggregate_id, commit["state"])
+            state = aggregate.to_state() if aggregate.erase_person(person_id, replacement) else commit["state"]
+            state = replace_value(state, person_id, replacement)
             events = replace_value(commit["events"], person_id, replacement)
             if state != commit["state"] or events != commit["events"]:
                 commit.update(state=state, events=events)
@@ -77,6 +102,13 @@ class InMemoryPeople:
 
     def deactivate(self, person_id: str) -> None:
         self.documents.setdefault(person_id, {"erased": False, "version": 1})["active"] = False
+
+    async def get(self, person_id: str) -> PersonCopy | None:
+        document = self.documents.get(person_id)
+        if document is None:
+            return None
+        fields = {k: v for k, v in document.items() if k not in ("active", "erased", "version")}
+        return PersonCopy(person_id, bool(document["active"]), bool(document["erased"]), fields)
 
     async def is_blocked(self, person_id: str) -> bool:
         document = self.documents.get(person_id)
@@ -101,3 +133,38 @@ class InMemoryErasures:
 
     async def finish(self, person_id: str) -> None:
         self.under_way.pop(person_id, None)
+
+
+class Clock:
+    """Now, as the test wants it: starts at a fixed instant, moved on with `advance`."""
+
+    def __init__(self, now: datetime = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def fake_ports(*, clock: Clock | None = None, yield_on_load: bool = False) -> Ports:
+    return Ports(
+        programmes=InMemoryAggregates(Programme.from_state, yield_on_load=yield_on_load),
+        pairs=InMemoryAggregates(Pair.from_state, yield_on_load=yield_on_load),
+        concerns=InMemoryAggregates(Concern.from_state),
+        posts=InMemoryAggregates(Post.from_state),
+        people=InMemoryPeople(),
+        erasures=InMemoryErasures(),
+        sealer=NoteCipher.from_settings({"test-1": generate_key()}, "test-1"),
+        clock=clock or Clock(),
+    )
+
+
+def published(ports: Ports) -> list[IntegrationEvent]:
+    """Every event the fakes' outboxes hold, programmes first, then pairs, concerns and posts."""
+    found: list[IntegrationEvent] = []
+    for repository in (ports.programmes, ports.pairs, ports.concerns, ports.posts):
+        assert isinstance(repository, InMemoryAggregates)
+        found.extend(repository.published)
+    return found
