@@ -19,6 +19,7 @@ from shared.persistence.mongo import Document, connect
 from tests.support.courses import open_course
 from tests.support.kafka import eventually
 from tests.support.platform import SCIM_TOKEN, Platform
+from tests.support.programmes import mentor_profile, open_programme
 
 DOMAIN_SERVICES = ("enrolment", "mentoring", "gamification", "notifications")
 SCIM = {"Authorization": f"Bearer {SCIM_TOKEN}"}
@@ -144,19 +145,15 @@ async def test_erasure_empties_every_database_and_the_export_gathers_every_servi
         own = platform.headers(person_id)
         mentoring = platform.url("mentoring")
         course = await open_course(client, platform, "SQL")
-        programme = (
-            await client.post(f"{mentoring}/programmes", json={"title": "Reverse", "kind": "reverse"}, headers=admin)
-        ).json()
+        programme = await open_programme(client, platform, admin, "Reverse")
         await client.post(
             f"{platform.url('enrolment')}/courses/{course['id']}/applications",
             json={"person_id": person_id},
             headers=own,
         )
-        await client.post(
-            f"{mentoring}/programmes/{programme['id']}/participants",
-            json={"person_id": person_id, "role": "mentor"},
-            headers=own,
-        )
+        mentor = {"person_id": person_id, "role": "mentor", "profile": mentor_profile(), "accept_rules": True}
+        joined = await client.post(f"{mentoring}/programmes/{programme['id']}/participants", json=mentor, headers=admin)
+        assert joined.status_code == 201, joined.text
 
         async def points() -> int:
             answer = await client.get(f"{platform.url('gamification')}/people/{person_id}/points", headers=own)

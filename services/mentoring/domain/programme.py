@@ -607,6 +607,8 @@ class Programme:
             raise AlreadyRegistered(
                 "this person is already registered in this programme", person_id=person_id, role=existing.role.value
             )
+        if profile is not None and not profile.languages:
+            profile = replace(profile, languages=(locale,))  # no languages given: the one they read Owlery in
         participant = Participant(person_id, role, locale, profile)
         self.participants.pop(person_id, None)  # someone who left may come back
         self.participants[person_id] = participant
@@ -953,12 +955,12 @@ class Programme:
         Roles, places in order, pairs and counts stay; the locale goes with the person. No event is
         recorded: erasure is not news for other services (they follow the directory themselves).
         """
-        if replacement in self.participants:
-            raise ValueError("the replacement id is already in use in this programme")
         state = self.to_state()
         erased = _replace_person(state, person_id, replacement)
         if erased == state:
-            return False
+            return False  # before the check below: a resumed erasure finds its own stand-in here already
+        if replacement in self.participants:
+            raise ValueError("the replacement id is already in use in this programme")
         for participant in erased["participants"]:
             if participant["person_id"] == replacement:
                 participant["locale"] = None

@@ -18,7 +18,8 @@ MEMBER_OR_CURATOR_OF_PAIR = "member or curator of this pair"
 CURATOR_OF_CONCERN = "curator of this concern"
 RAISER_OR_CURATOR_OF_CONCERN = "raiser or curator of this concern"
 
-CURATOR = allow("curator", owner=CURATOR_OF_PROGRAMME)
+# An admin may create a programme and so become its curator; either way only the programme's curators act on it.
+CURATOR = allow("curator", "admin", owner=CURATOR_OF_PROGRAMME)
 OWN = allow("employee", owner=OWN_RECORD)
 MEMBER = allow("employee", owner=MEMBER_OF_PAIR)
 P = "/programmes/{programme_id}"
@@ -70,8 +71,8 @@ POLICY: dict[str, Access] = {
     "POST /pairs/{pair_id}/experiments/{experiment_id}/publication": MEMBER,
     "POST /pairs/{pair_id}/concerns": MEMBER,
     "GET /concerns/{concern_id}": allow("employee", owner=RAISER_OR_CURATOR_OF_CONCERN),
-    "POST /concerns/{concern_id}/actions": allow("curator", owner=CURATOR_OF_CONCERN),
-    "POST /concerns/{concern_id}/resolution": allow("curator", owner=CURATOR_OF_CONCERN),
+    "POST /concerns/{concern_id}/actions": allow("curator", "admin", owner=CURATOR_OF_CONCERN),
+    "POST /concerns/{concern_id}/resolution": allow("curator", "admin", owner=CURATOR_OF_CONCERN),
 }
 
 

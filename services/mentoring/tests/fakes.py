@@ -32,8 +32,14 @@ def nested_array(value: Any, inside_array: bool = False) -> bool:
 
 
 def names(value: Any, person_id: str) -> bool:
-    """True if `person_id` is stored anywhere in `value`."""
-    return bool(replace_value(value, person_id, f"\0{person_id}") != value)
+    """True if `person_id` is stored anywhere in `value` (dicts, lists and tuples looked into)."""
+    if isinstance(value, str):
+        return value == person_id
+    if isinstance(value, dict):
+        return any(names(key, person_id) or names(item, person_id) for key, item in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(names(item, person_id) for item in value)
+    return False
 
 
 class InMemoryAggregates(Generic[A]):

@@ -1,17 +1,60 @@
-"""The directory's decisions in mentoring: blocked people cannot register, erased ones leave no trace."""
+"""The directory's decisions in mentoring: blocked people cannot join, erased ones leave no trace anywhere."""
 
 import re
+from datetime import date
+from typing import Any
 
 import pytest
 
-from mentoring.domain.model import Programme, Role
+from mentoring.domain.model import Role
+from mentoring.domain.pair import Pair
+from mentoring.domain.programme import Profile, Programme, Terms
 from mentoring.service import handlers
-from mentoring.service.ports import Erasures, People
-from mentoring.tests.fakes import InMemoryErasures, InMemoryPeople, InMemoryProgrammeRepository, names
-from shared.contracts.mentoring import ParticipantRegisteredV1
+from mentoring.service.ports import Erasures, People, Ports, Repository
+from mentoring.tests.fakes import InMemoryAggregates, InMemoryErasures, InMemoryPeople, fake_ports, names, published
+from shared.contracts.mentoring import PairFormedV1, ParticipantRegisteredV1
 from shared.errors import Invalid
 
 STAND_IN = re.compile(r"former-employee-[0-9a-f]{12}")
+CURATOR = "carol"
+TERMS = Terms.checked(
+    format="one_to_one",
+    topics=["python"],
+    enrolment_opens=date(2026, 3, 1),
+    enrolment_closes=date(2026, 3, 20),
+    starts=date(2026, 4, 1),
+    duration_weeks=12,
+    cadence_days=14,
+    rules_text="Meet every two weeks; what is said in a pair stays in the pair.",
+)
+PROFILES = {
+    "mentor": Profile.checked(Role.MENTOR, competencies={"python": 4}, topics=["python"], languages=["en"]),
+    "mentee": Profile.checked(Role.MENTEE, competencies={}, topics=["python"], languages=["en"]),
+}
+
+
+def store(repository: Repository[Any]) -> InMemoryAggregates[Any]:
+    assert isinstance(repository, InMemoryAggregates)
+    return repository
+
+
+def people_of(ports: Ports) -> InMemoryPeople:
+    assert isinstance(ports.people, InMemoryPeople)
+    return ports.people
+
+
+def erasures_of(ports: Ports) -> InMemoryErasures:
+    assert isinstance(ports.erasures, InMemoryErasures)
+    return ports.erasures
+
+
+def current(repository: InMemoryAggregates[Any]) -> list[dict[str, Any]]:
+    """The newest state of every aggregate (`names` looks into dicts and lists, not the (state, version) tuples)."""
+    return [state for state, _ in repository.states.values()]
+
+
+def repositories(ports: Ports) -> list[InMemoryAggregates[Any]]:
+    return [store(ports.programmes), store(ports.pairs), store(ports.concerns), store(ports.posts)]
 
 
 def test_the_fakes_implement_the_ports() -> None:
@@ -21,98 +64,174 @@ def test_the_fakes_implement_the_ports() -> None:
     assert erasures is not None
 
 
-async def programme_with(programmes: InMemoryProgrammeRepository, *people: tuple[str, str]) -> Programme:
-    created = await handlers.create_programme(handlers.CreateProgramme("Mentoring", "peer"), programmes)
-    for person, role in people:
-        await handlers.register(handlers.Register(created.id, person, role, "ru"), programmes)
-    programme, _ = await handlers.get_programme(created.id, programmes)
-    return programme
+async def open_programme(ports: Ports, *people: tuple[str, str], title: str = "Python for analysts") -> Programme:
+    """An open programme the curator filled with (person, role); a mentee joins on their own."""
+    created = await handlers.create_programme(ports, title=title, kind="peer", terms=TERMS, curator_id=CURATOR)
+    await handlers.advance_programme(ports, created.id, CURATOR, "open")
+    for person_id, role in people:
+        await join(ports, created.id, person_id, role)
+    return await handlers.get_programme(ports, created.id)
+
+
+async def join(ports: Ports, programme_id: str, person_id: str, role: str) -> None:
+    await handlers.register(
+        ports,
+        programme_id,
+        person_id,
+        role,
+        locale="ru",
+        profile=PROFILES[role],
+        accepted_rules=True,
+        by_curator=role == "mentor",
+    )
+
+
+async def paired_programme(ports: Ports, mentor_id: str, mentee_id: str) -> tuple[Programme, Pair]:
+    """A programme whose curator matched the two, so a pair aggregate holds them as well."""
+    programme = await open_programme(ports, (mentor_id, "mentor"), (mentee_id, "mentee"))
+    await handlers.advance_programme(ports, programme.id, CURATOR, "matching")
+    proposal = await handlers.propose_matching(ports, programme.id, CURATOR)
+    (planned,) = await handlers.approve_matching(ports, programme.id, CURATOR, proposal.id)
+    found = await ports.pairs.get(planned.pair_id)
+    assert found is not None
+    return await handlers.get_programme(ports, programme.id), found[0]
 
 
 @pytest.mark.parametrize("how", ["deactivated", "erased"])
-async def test_a_blocked_person_cannot_register(how: str) -> None:
-    programmes, people = InMemoryProgrammeRepository(), InMemoryPeople()
-    programme = await programme_with(programmes)
-    people.upsert("alice", display_name="Alice")
+async def test_a_blocked_person_cannot_join(how: str) -> None:
+    ports = fake_ports()
+    programme = await open_programme(ports)
+    people_of(ports).upsert("alice", display_name="Alice")
     if how == "deactivated":
-        people.deactivate("alice")
+        people_of(ports).deactivate("alice")
     else:
-        await people.apply_erased("alice")
+        await ports.people.apply_erased("alice")
+    version = store(ports.programmes).states[programme.id][1]
 
     with pytest.raises(Invalid) as raised:
-        await handlers.register(handlers.Register(programme.id, "alice", "mentor", "en"), programmes, people=people)
+        await join(ports, programme.id, "alice", "mentee")
+    with pytest.raises(Invalid):
+        await join(ports, programme.id, "alice", "mentor")  # not even when a curator adds them
+    with pytest.raises(Invalid):
+        await handlers.nominate(
+            ports,
+            programme.id,
+            "alice",
+            "alice",
+            reason="",
+            locale="en",
+            profile=PROFILES["mentor"],
+            accepted_rules=True,
+        )
+    with pytest.raises(Invalid):
+        await handlers.nominate(
+            ports, programme.id, "bob", "alice", reason="Great", locale=None, profile=None, accepted_rules=False
+        )
 
     assert raised.value.message == "person alice is deactivated in the directory"
     assert raised.value.details == {"field": "person_id"}
-    assert programmes.states[programme.id][1] == 1  # nothing saved
+    assert store(ports.programmes).states[programme.id][1] == version  # nothing saved
 
 
-async def test_active_and_unknown_people_may_register() -> None:
-    programmes, people = InMemoryProgrammeRepository(), InMemoryPeople()
-    programme = await programme_with(programmes)
-    people.upsert("alice", display_name="Alice")
+async def test_active_and_unknown_people_may_join() -> None:
+    ports = fake_ports()
+    programme = await open_programme(ports)
+    people_of(ports).upsert("alice", display_name="Alice")
 
-    await handlers.register(handlers.Register(programme.id, "alice", "mentor", "en"), programmes, people=people)
-    await handlers.register(handlers.Register(programme.id, "newcomer", "mentee", "en"), programmes, people=people)
+    await join(ports, programme.id, "alice", "mentor")
+    await join(ports, programme.id, "newcomer", "mentee")
 
-    stored, _ = await handlers.get_programme(programme.id, programmes)
+    stored = await handlers.get_programme(ports, programme.id)
     assert list(stored.participants) == ["alice", "newcomer"]
 
 
-async def test_erasure_replaces_the_person_everywhere_and_keeps_the_counts() -> None:
-    programmes, people, erasures = InMemoryProgrammeRepository(), InMemoryPeople(), InMemoryErasures()
-    people.upsert("alice", display_name="Alice", manager_id="boss", job_title="Analyst")
-    mentoring = await programme_with(programmes, ("alice", "mentor"), ("bob", "mentee"), ("carol", "mentee"))
-    learning = await programme_with(programmes, ("bob", "mentor"), ("alice", "mentee"))
-    untouched = await programme_with(programmes, ("bob", "mentor"))
-    published_before = list(programmes.published)
+async def test_erasure_replaces_the_person_in_every_aggregate_and_keeps_the_counts() -> None:
+    ports = fake_ports()
+    people_of(ports).upsert("alice", display_name="Alice", manager_id="boss", job_title="Analyst")
+    mentoring, pair = await paired_programme(ports, "alice", "bob")
+    learning = await open_programme(ports, ("bob", "mentor"), ("alice", "mentee"), ("carl", "mentee"))
+    untouched = await open_programme(ports, ("bob", "mentor"))
+    programmes = store(ports.programmes)
+    versions = {key: version for key, (_, version) in programmes.states.items()}
+    published_before = list(published(ports))
+    assert names(current(programmes), "alice")
+    assert names(current(store(ports.pairs)), "alice")
 
-    changed = await handlers.erase_person("alice", programmes, people, erasures)
+    changed = await handlers.erase_person("alice", ports)
 
-    assert changed == 2
-    assert not names(programmes.states, "alice")
-    assert not names(programmes.history, "alice")
-    assert await programmes.involving("alice") == []
-    first, first_version = await handlers.get_programme(mentoring.id, programmes)
-    second, second_version = await handlers.get_programme(learning.id, programmes)
+    assert changed == 3  # two programmes and the pair
+    for repository in repositories(ports):
+        assert not names(current(repository), "alice")
+        assert not names(repository.history, "alice")
+        assert await repository.involving("alice") == []
+    first = await handlers.get_programme(ports, mentoring.id)
+    second = await handlers.get_programme(ports, learning.id)
     stand_in = next(iter(first.participants))
     assert STAND_IN.fullmatch(stand_in)
-    assert list(first.participants) == [stand_in, "bob", "carol"]
-    assert list(second.participants) == ["bob", stand_in]  # one stand-in per erasure
+    assert list(first.participants) == [stand_in, "bob"]
+    assert list(second.participants) == ["bob", stand_in, "carl"]  # one stand-in per erasure
     assert first.participants[stand_in].locale is None
-    assert first.count_by_role() == {Role.MENTOR: 1, Role.MENTEE: 2}
-    assert second.count_by_role() == {Role.MENTOR: 1, Role.MENTEE: 1}
-    assert (first_version, second_version) == (5, 4)
-    assert programmes.states[untouched.id][1] == 2
-    assert programmes.published == published_before  # the erasure publishes nothing
-    registered = programmes.history[mentoring.id][1]["events"][0]
+    assert first.count_by_role() == {Role.MENTOR: 1, Role.MENTEE: 1}
+    assert second.count_by_role() == {Role.MENTOR: 1, Role.MENTEE: 2}
+    assert [line.mentor_id for line in first.roster.values()] == [stand_in]
+    assert first.proposal is not None
+    assert first.proposal.pairings[0].mentor_id == stand_in
+    found = await ports.pairs.get(pair.id)
+    assert found is not None
+    assert (found[0].mentor_id, found[0].mentee_ids) == (stand_in, ["bob"])  # the same stand-in as in programmes
+    assert programmes.states[mentoring.id][1] == versions[mentoring.id] + 1
+    assert programmes.states[learning.id][1] == versions[learning.id] + 1
+    assert programmes.states[untouched.id][1] == versions[untouched.id]
+    assert published(ports) == published_before  # the erasure publishes nothing
+    registered = programmes.history[mentoring.id][2]["events"][0]  # the mentor added after opening
     assert (registered["person_id"], registered["role"]) == (stand_in, "mentor")
     assert ParticipantRegisteredV1.model_validate(registered)  # the payload still meets its contract
-    assert people.documents["alice"] == {"active": False, "erased": True}
-    assert erasures.under_way == {}
+    (formed,) = store(ports.pairs).history[pair.id][0]["events"]
+    assert PairFormedV1.model_validate(formed).mentor_id == stand_in
+    assert people_of(ports).documents["alice"] == {"active": False, "erased": True}
+    assert erasures_of(ports).under_way == {}
+
+
+async def test_erasing_a_curator_keeps_the_programme_and_its_pairs_curated() -> None:
+    ports = fake_ports()
+    programme, pair = await paired_programme(ports, "alice", "bob")
+
+    assert await handlers.erase_person(CURATOR, ports) == 2
+
+    for repository in repositories(ports):
+        assert not names(current(repository), CURATOR)
+        assert not names(repository.history, CURATOR)
+    stored = await handlers.get_programme(ports, programme.id)
+    (stand_in,) = stored.curator_ids
+    assert STAND_IN.fullmatch(stand_in)
+    found = await ports.pairs.get(pair.id)
+    assert found is not None
+    assert found[0].terms.curator_ids == (stand_in,)
 
 
 async def test_a_second_erasure_finds_nothing_and_changes_nothing() -> None:
-    programmes, people, erasures = InMemoryProgrammeRepository(), InMemoryPeople(), InMemoryErasures()
-    await programme_with(programmes, ("alice", "mentor"), ("bob", "mentee"))
-    await handlers.erase_person("alice", programmes, people, erasures)
-    states, history, published = programmes.states.copy(), repr(programmes.history), list(programmes.published)
+    ports = fake_ports()
+    await paired_programme(ports, "alice", "bob")
+    await handlers.erase_person("alice", ports)
+    states = [repr(repository.states) for repository in repositories(ports)]
+    history = [repr(repository.history) for repository in repositories(ports)]
+    published_before = list(published(ports))
 
-    assert await handlers.erase_person("alice", programmes, people, erasures) == 0
+    assert await handlers.erase_person("alice", ports) == 0
 
-    assert programmes.states == states
-    assert repr(programmes.history) == history
-    assert programmes.published == published
-    assert erasures.begun == 1
+    assert [repr(repository.states) for repository in repositories(ports)] == states
+    assert [repr(repository.history) for repository in repositories(ports)] == history
+    assert published(ports) == published_before
+    assert erasures_of(ports).begun == 1
 
 
 async def test_each_erasure_picks_its_own_random_stand_in() -> None:
     stand_ins = []
     for _ in range(2):
-        programmes = InMemoryProgrammeRepository()
-        programme = await programme_with(programmes, ("alice", "mentor"))
-        await handlers.erase_person("alice", programmes, InMemoryPeople(), InMemoryErasures())
-        stored, _ = await handlers.get_programme(programme.id, programmes)
+        ports = fake_ports()
+        programme = await open_programme(ports, ("alice", "mentor"))
+        await handlers.erase_person("alice", ports)
+        stored = await handlers.get_programme(ports, programme.id)
         stand_ins.append(next(iter(stored.participants)))
 
     assert stand_ins[0] != stand_ins[1]  # not derived from the person id
@@ -120,30 +239,37 @@ async def test_each_erasure_picks_its_own_random_stand_in() -> None:
 
 
 async def test_an_interrupted_erasure_resumes_with_its_stand_in() -> None:
-    programmes, erasures = InMemoryProgrammeRepository(), InMemoryErasures()
-    programme = await programme_with(programmes, ("alice", "mentor"))
-    erasures.under_way["alice"] = "former-employee-0123456789ab"  # chosen by a run that crashed
-    half_done, version = await handlers.get_programme(programme.id, programmes)
+    ports = fake_ports()
+    programme, pair = await paired_programme(ports, "alice", "bob")
+    erasures_of(ports).under_way["alice"] = "former-employee-0123456789ab"  # chosen by a run that crashed
+    found = await ports.programmes.get(programme.id)
+    assert found is not None
+    half_done, version = found
     half_done.erase_person("alice", "former-employee-0123456789ab")
-    await programmes.save(half_done, version)  # ... after the new version, before the history
+    await ports.programmes.save(half_done, version)  # ... after the programme's new version, before the rest
 
-    assert await handlers.erase_person("alice", programmes, InMemoryPeople(), erasures) == 1
+    assert await handlers.erase_person("alice", ports) == 2
 
-    assert not names(programmes.history, "alice")
-    assert names(programmes.history[programme.id][1], "former-employee-0123456789ab")
-    assert erasures.under_way == {}
+    for repository in repositories(ports):
+        assert not names(current(repository), "alice")
+        assert not names(repository.history, "alice")
+    assert names(store(ports.programmes).history[programme.id][2], "former-employee-0123456789ab")
+    assert names(store(ports.pairs).states[pair.id][0], "former-employee-0123456789ab")
+    assert erasures_of(ports).under_way == {}
 
 
-async def test_export_lists_the_profile_and_every_role() -> None:
-    programmes, people = InMemoryProgrammeRepository(), InMemoryPeople()
-    people.upsert("alice", display_name="Alice", manager_id="boss", job_title="Analyst")
-    first = await programme_with(programmes, ("alice", "mentor"))
-    second = await programme_with(programmes, ("bob", "mentor"), ("alice", "mentee"))
-    await programme_with(programmes, ("bob", "mentee"))
+async def test_export_lists_the_profile_every_role_and_every_pair() -> None:
+    ports = fake_ports()
+    people_of(ports).upsert("alice", display_name="Alice", manager_id="boss", job_title="Analyst")
+    first, pair = await paired_programme(ports, "alice", "bob")
+    second = await open_programme(ports, ("bob", "mentor"), ("alice", "mentee"))
+    await handlers.leave(ports, second.id, "alice")
+    await open_programme(ports, ("bob", "mentee"))
 
-    exported = await handlers.export_person("alice", programmes, people)
+    exported = await handlers.export_person("alice", ports)
 
     assert exported["service"] == "mentoring"
+    assert exported["person_id"] == "alice"
     assert exported["person"] == {
         "active": True,
         "erased": False,
@@ -152,18 +278,34 @@ async def test_export_lists_the_profile_and_every_role() -> None:
         "manager_id": "boss",
         "job_title": "Analyst",
     }
+    common = {"programme_title": "Python for analysts", "kind": "peer", "locale": "ru"}
     assert sorted(exported["programmes"], key=lambda p: p["role"]) == [
-        {"programme_id": second.id, "programme_title": "Mentoring", "kind": "peer", "role": "mentee", "locale": "ru"},
-        {"programme_id": first.id, "programme_title": "Mentoring", "kind": "peer", "role": "mentor", "locale": "ru"},
+        {
+            **common,
+            "programme_id": second.id,
+            "role": "mentee",
+            "active": False,
+            "profile": PROFILES["mentee"].to_state(),
+        },
+        {
+            **common,
+            "programme_id": first.id,
+            "role": "mentor",
+            "active": True,
+            "profile": PROFILES["mentor"].to_state(),
+        },
+    ]
+    assert exported["pairs"] == [
+        {"pair_id": pair.id, "programme_id": first.id, "role": "mentor", "goals": [], "meetings": []}
     ]
 
 
 async def test_after_erasure_the_export_is_empty() -> None:
-    programmes, people = InMemoryProgrammeRepository(), InMemoryPeople()
-    people.upsert("alice", display_name="Alice")
-    await programme_with(programmes, ("alice", "mentor"))
-    await handlers.erase_person("alice", programmes, people, InMemoryErasures())
+    ports = fake_ports()
+    people_of(ports).upsert("alice", display_name="Alice")
+    await paired_programme(ports, "alice", "bob")
+    await handlers.erase_person("alice", ports)
 
-    exported = await handlers.export_person("alice", programmes, people)
+    exported = await handlers.export_person("alice", ports)
 
-    assert (exported["person"], exported["programmes"]) == (None, [])
+    assert (exported["person"], exported["programmes"], exported["pairs"]) == (None, [], [])
