@@ -82,6 +82,7 @@ async def test_a_reverse_mentoring_programme_from_creation_to_report(platform: P
             ("Мария Козлова", maria, None),
             ("Борис Орлов", boris, None),
             ("Вера Новикова", vera, None),
+            ("Ольга Кураторова", curator_id, None),
         ]
         for name, person_id, manager_id in people:
             user = employee(name, person_id, manager_id)
@@ -245,6 +246,14 @@ async def test_a_reverse_mentoring_programme_from_creation_to_report(platform: P
         await expect(await client.post(f"{marias_pair}/check-ins", json=check_in, headers=as_(maria)), 204)
         at_risk = await expect(await client.get(f"{programme}/pairs?at_risk=true", headers=curator))
         assert [(line["pair_id"], line["at_risk"]) for line in at_risk] == [(pair_of[maria], ["low_check_in"])]
+
+        async def inbox(person: str) -> list[str]:
+            url = f"{platform.url('notifications')}/people/{person}/inbox"
+            return [m["text"] for m in (await expect(await client.get(url, headers=as_(person))))["messages"]]
+
+        alerts = await eventually(lambda: inbox(curator_id), lambda texts: any("внимание" in t for t in texts))
+        assert "Паре, которую вы курируете, нужно внимание: низкая оценка в ежемесячном опросе." in alerts
+        assert any("У вас появился ментор" in text for text in await inbox(ivan))
 
         # --- a confidential concern, resolved with a rematch ---------------------------------------------------
         raised = await expect(

@@ -32,6 +32,9 @@ class Template(StrEnum):
     WAITLISTED = "waitlisted"
     POINTS_AWARDED = "points_awarded"
     MENTORING_REGISTERED = "mentoring_registered"
+    PAIR_FORMED = "pair_formed"
+    PAIR_AT_RISK = "pair_at_risk"
+    CONCERN_RAISED = "concern_raised"
 
     @property
     def category(self) -> str:
@@ -44,6 +47,9 @@ _CATEGORIES: dict[Template, str] = {
     Template.WAITLISTED: "enrolment",
     Template.POINTS_AWARDED: "points",
     Template.MENTORING_REGISTERED: "mentoring",
+    Template.PAIR_FORMED: "mentoring",
+    Template.PAIR_AT_RISK: "curator_alert",
+    Template.CONCERN_RAISED: "curator_alert",
 }
 
 
@@ -70,6 +76,21 @@ def points_awarded(person_id: str, points: int, rule: str) -> Notice:
 
 def mentoring_registered(person_id: str, programme_title: str, role: Role) -> Notice:
     return Notice(person_id, Template.MENTORING_REGISTERED, {"programme_title": programme_title, "role": role})
+
+
+def pair_formed(person_id: str, programme_title: str, role: Role, partners: int) -> Notice:
+    """`partners`: how many people they are paired with (a mentor of a group has several)."""
+    params: dict[str, Param] = {"programme_title": programme_title, "role": role, "partners": partners}
+    return Notice(person_id, Template.PAIR_FORMED, params)
+
+
+def pair_at_risk(curator_id: str, reasons: list[str]) -> Notice:
+    return Notice(curator_id, Template.PAIR_AT_RISK, {"reasons": ",".join(reasons)})
+
+
+def concern_raised(curator_id: str) -> Notice:
+    """Nothing about who or what: a concern is read in mentoring, by its curators."""
+    return Notice(curator_id, Template.CONCERN_RAISED, {})
 
 
 def message_id(cause_event_id: str, template: Template) -> str:

@@ -36,6 +36,25 @@ def participant_registered(event: mentoring.ParticipantRegisteredV1, envelope: E
     return handlers.Notify(envelope.id, notice, locale=event.locale)
 
 
+# Events with several recipients: one notice each, under a cause id per recipient so each inbox gets its copy once.
+def pair_formed(event: mentoring.PairFormedV1, envelope: Envelope) -> list[handlers.Notify]:
+    title, mentees = event.programme_title, event.mentee_ids
+    notices = [model.pair_formed(event.mentor_id, title, "mentor", len(mentees))]
+    notices += [model.pair_formed(mentee, title, "mentee", 1) for mentee in mentees]
+    return [handlers.Notify(f"{envelope.id}/{notice.person_id}", notice) for notice in notices]
+
+
+def pair_at_risk(event: mentoring.PairAtRiskV1, envelope: Envelope) -> list[handlers.Notify]:
+    return [
+        handlers.Notify(f"{envelope.id}/{curator}", model.pair_at_risk(curator, list(event.reasons)))
+        for curator in event.curator_ids
+    ]
+
+
+def concern_raised(event: mentoring.ConcernRaisedV1, envelope: Envelope) -> list[handlers.Notify]:
+    return [handlers.Notify(f"{envelope.id}/{curator}", model.concern_raised(curator)) for curator in event.curator_ids]
+
+
 def register(
     consumer: ReliableConsumer, inbox: Inbox, people: People, directory: DirectoryCopy, audit: AuditLog | None = None
 ) -> None:
@@ -47,10 +66,20 @@ def register(
 
         return handle
 
+    def each(translate: Callable[[E, Envelope], list[handlers.Notify]]) -> Callable[[E, Envelope], Awaitable[None]]:
+        async def handle(event: E, envelope: Envelope) -> None:
+            for command in translate(event, envelope):
+                await handlers.notify(command, inbox, people)
+
+        return handle
+
     consumer.on(enrolment.ApplicationEnrolledV1, handler(enrolled))
     consumer.on(enrolment.ApplicationWaitlistedV1, handler(waitlisted))
     consumer.on(gamification.PointsAwardedV1, handler(points_awarded))
     consumer.on(mentoring.ParticipantRegisteredV1, handler(participant_registered))
+    consumer.on(mentoring.PairFormedV1, each(pair_formed))
+    consumer.on(mentoring.PairAtRiskV1, each(pair_at_risk))
+    consumer.on(mentoring.ConcernRaisedV1, each(concern_raised))
 
     async def erase(person_id: str) -> None:
         await handlers.erase_person(person_id, inbox, people)

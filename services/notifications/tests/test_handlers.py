@@ -239,3 +239,52 @@ async def test_after_erasure_the_export_holds_nothing() -> None:
         "learned_locale": None,
         "messages": [],
     }
+
+
+async def test_a_formed_group_tells_its_mentor_and_every_mentee_once() -> None:
+    inbox, people = InMemoryInbox(), InMemoryPeople()
+    formed = mentoring.PairFormedV1(
+        programme_id="m1",
+        pair_id="p1",
+        programme_title="Onboarding",
+        kind="classic",
+        mentor_id="mia",
+        mentee_ids=["ann", "bob"],
+        via="matching",
+        curator_ids=["cur"],
+    )
+
+    for _ in range(2):  # a redelivery adds nothing
+        for command in consumers.pair_formed(formed, envelope("ev-9", formed)):
+            await handlers.notify(command, inbox, people)
+
+    assert (await texts("mia", inbox, people))[1] == [
+        "You are now a mentor in «Onboarding»: 2 mentees are waiting to meet you."
+    ]
+    for mentee in ("ann", "bob"):
+        assert (await texts(mentee, inbox, people))[1] == [
+            "You have a mentor in «Onboarding». Read the preparation material and set your first meeting."
+        ]
+    assert (await texts("cur", inbox, people))[1] == []
+
+
+async def test_curators_hear_of_a_pair_at_risk_and_of_a_concern_without_its_words() -> None:
+    inbox, people = InMemoryInbox(), InMemoryPeople()
+    at_risk = mentoring.PairAtRiskV1(
+        programme_id="m1", pair_id="p1", curator_ids=["c1", "c2"], reasons=["goals_stalled"]
+    )
+    concern = mentoring.ConcernRaisedV1(programme_id="m1", concern_id="k1", pair_id="p1", curator_ids=["c1"])
+
+    for command in [
+        *consumers.pair_at_risk(at_risk, envelope("ev-1", at_risk)),
+        *consumers.concern_raised(concern, envelope("ev-2", concern)),
+    ]:
+        await handlers.notify(command, inbox, people)
+
+    assert sorted((await texts("c1", inbox, people))[1]) == [
+        "A mentoring pair you curate needs attention: goals have not moved.",
+        "A participant of a programme you curate raised a confidential concern. Open your curator's desk to read it.",
+    ]
+    assert (await texts("c2", inbox, people))[1] == [
+        "A mentoring pair you curate needs attention: goals have not moved."
+    ]

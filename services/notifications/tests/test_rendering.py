@@ -53,6 +53,29 @@ def render(notice: Notice, locale: Locale) -> str:
             "You are registered in the «Onboarding» mentoring programme as a mentee.",
             "Вы зарегистрированы в программе менторства «Onboarding» в роли подопечного.",
         ),
+        (
+            model.pair_formed("p1", "Reverse mentoring 2026", "mentor", 2),
+            "You are now a mentor in «Reverse mentoring 2026»: 2 mentees are waiting to meet you.",
+            "Вы стали ментором в программе «Reverse mentoring 2026»: 2 подопечных ждут встречи с вами.",  # noqa: RUF001 (Russian)
+        ),
+        (
+            model.pair_formed("p1", "Onboarding", "mentee", 1),
+            "You have a mentor in «Onboarding». Read the preparation material and set your first meeting.",
+            "У вас появился ментор в программе «Onboarding». Прочитайте подготовительные материалы и назначьте"  # noqa: RUF001
+            " первую встречу.",
+        ),
+        (
+            model.pair_at_risk("c1", ["no_recent_meeting", "low_check_in"]),
+            "A mentoring pair you curate needs attention: no meeting for too long, a low check-in score.",
+            "Паре, которую вы курируете, нужно внимание: давно не было встреч, низкая оценка в ежемесячном опросе.",
+        ),
+        (
+            model.concern_raised("c1"),
+            "A participant of a programme you curate raised a confidential concern. Open your curator's desk to"
+            " read it.",
+            "Участник программы, которую вы курируете, сообщил о конфиденциальной проблеме. Откройте кабинет"  # noqa: RUF001 (Russian)
+            " куратора, чтобы прочитать обращение.",
+        ),
     ],
 )
 def test_every_message_reads_well_in_english_and_russian(notice: Notice, english: str, russian: str) -> None:
