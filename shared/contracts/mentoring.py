@@ -97,6 +97,15 @@ class NominationDecidedV1(_MentoringEvent):
     accepted: bool
 
 
+class NominationWithdrawnV1(_MentoringEvent):
+    """The nominee declined to mentor, before or after consenting."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.nomination.withdrawn.v1"
+
+    nomination_id: str
+    person_id: str
+
+
 class ParticipantRegisteredV1(_MentoringEvent):
     """An employee joined a programme as a mentor (accepted nomination) or a mentee."""
 

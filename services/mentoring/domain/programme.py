@@ -400,6 +400,13 @@ class NominationDecided:
 
 
 @dataclass(frozen=True)
+class NominationWithdrawn:
+    programme_id: str
+    nomination_id: str
+    person_id: str
+
+
+@dataclass(frozen=True)
 class ParticipantRegistered:
     programme_id: str
     programme_title: str
@@ -456,6 +463,7 @@ ProgrammeEvent = (
     | PreparationAcknowledged
     | NominationSubmitted
     | NominationDecided
+    | NominationWithdrawn
     | ParticipantRegistered
     | ParticipantLeft
     | MatchingProposed
@@ -704,6 +712,18 @@ class Programme:
         self.nominations[nomination_id] = decided
         self.events.append(NominationDecided(self.id, nomination_id, nomination.person_id, accept))
         return decided
+
+    def withdraw_nomination(self, nomination_id: str, person_id: str) -> Nomination:
+        """The nominee says no, before or after consenting: nobody mentors against their will."""
+        nomination = self._nomination(nomination_id)
+        if nomination.person_id != person_id:
+            raise Forbidden("only the nominated person can withdraw a nomination")
+        if nomination.status not in _OPEN_NOMINATIONS:
+            raise Conflict(f"this nomination is {nomination.status.value}", status=nomination.status.value)
+        withdrawn = replace(nomination, status=NominationStatus.WITHDRAWN)
+        self.nominations[nomination_id] = withdrawn
+        self.events.append(NominationWithdrawn(self.id, nomination_id, person_id))
+        return withdrawn
 
     def _check_nominee(self, person_id: str) -> None:
         self._check_person(person_id)

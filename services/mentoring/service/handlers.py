@@ -233,6 +233,13 @@ async def consent(
     return nomination
 
 
+async def withdraw_nomination(ports: Ports, programme_id: str, nomination_id: str, person_id: str) -> Nomination:
+    nomination, _ = await change(
+        ports.programmes, programme_id, "programme", lambda p: p.withdraw_nomination(nomination_id, person_id)
+    )
+    return nomination
+
+
 async def decide_nomination(ports: Ports, programme_id: str, nomination_id: str, by: str, accept: bool) -> Nomination:
     def decide(programme: Programme) -> Nomination:
         programme.require_curator(by)

@@ -84,7 +84,9 @@ class InMemoryAggregates(Generic[A]):
             if names(self.states[key][0], person_id) or names(self.history.get(key, []), person_id)
         )
 
-    async def erase_from_history(self, aggregate_id: str, person_id: str, replacement: str, through_version: int) -> int:
+    async def erase_from_history(
+        self, aggregate_id: str, person_id: str, replacement: str, through_version: int
+    ) -> int:
         changed = 0
         for commit in self.history.get(aggregate_id, [])[:through_version]:
             aggregate = self.rebuild(aggregate_id, commit["state"])

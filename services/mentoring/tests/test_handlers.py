@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Russian text is what these people write)
 """The use cases through the service layer, against in-memory adapters: a reverse-mentoring programme end to end."""
 
 import asyncio
@@ -9,12 +10,11 @@ from typing import Any
 
 import pytest
 
-from mentoring.adapters.repository import to_integration_event
 from mentoring.domain import channel, concern, pair, programme
 from mentoring.domain.goals import GoalDraft
+from mentoring.domain.model import Role
 from mentoring.domain.pair import PairStatus
 from mentoring.domain.programme import AlreadyRegistered, Profile, Stage, Terms
-from mentoring.domain.model import Role
 from mentoring.service import desk, handlers, pairs
 from mentoring.service.ports import Ports
 from mentoring.tests.fakes import Clock, InMemoryAggregates, InMemoryPeople, fake_ports, published

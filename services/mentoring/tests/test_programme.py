@@ -1040,3 +1040,22 @@ def test_a_group_programme_round_trips_through_json() -> None:
     assert restored.terms == GROUP_TERMS
     assert restored.proposal is not None
     assert restored.proposal.pairings[0].topic == "python"
+
+
+def test_a_nominee_can_say_no_before_or_after_consenting() -> None:
+    made = programme()
+    recommended = made.recommend("n1", "bob", "ann", "Knows SQL well")
+    made.events.clear()
+
+    with pytest.raises(Forbidden):
+        made.withdraw_nomination(recommended.id, "ann")  # not the recommender's to withdraw
+    withdrawn = made.withdraw_nomination(recommended.id, "bob")
+
+    assert withdrawn.status is NominationStatus.WITHDRAWN
+    assert [type(event).__name__ for event in made.events] == ["NominationWithdrawn"]
+    with pytest.raises(Conflict):
+        made.withdraw_nomination(recommended.id, "bob")
+    with pytest.raises(Conflict):
+        made.decide_nomination(recommended.id, accept=True)
+    again = made.recommend("n2", "bob", "ann", "Still knows SQL well")  # a new nomination may follow
+    assert again.status is NominationStatus.AWAITING_CONSENT
