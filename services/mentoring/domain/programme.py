@@ -551,6 +551,8 @@ class Programme:
     def schedule_kickoff(self, starts_at: datetime, now: datetime) -> None:
         if self.stage in (Stage.CLOSING, Stage.CLOSED):
             raise Conflict("the programme is ending: no kickoff now", stage=self.stage.value)
+        if starts_at.tzinfo is None:
+            raise Invalid("the kickoff time needs a time zone", field="starts_at")
         if starts_at <= now:
             raise Invalid("the kickoff must be in the future", field="starts_at")
         self.kickoff_at = starts_at

@@ -156,6 +156,12 @@ def people_router(ports: Ports) -> APIRouter:
         )
         return s.NominationOut.of(nomination)
 
+    @router.post(f"{P}/nominations/{{nomination_id}}/withdrawal", response_model=s.NominationOut, responses=NOT_FOUND)
+    async def withdraw(programme_id: str, nomination_id: str, who: Caller) -> s.NominationOut:
+        """The nominee declines to mentor, before or after consenting."""
+        nomination = await handlers.withdraw_nomination(ports, programme_id, nomination_id, who.person_id)
+        return s.NominationOut.of(nomination)
+
     @router.post(f"{P}/nominations/{{nomination_id}}/decision", response_model=s.NominationOut, responses=NOT_FOUND)
     async def decide(programme_id: str, nomination_id: str, body: s.DecisionIn, who: Caller) -> s.NominationOut:
         nomination = await handlers.decide_nomination(ports, programme_id, nomination_id, who.person_id, body.accept)

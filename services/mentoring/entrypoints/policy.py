@@ -12,6 +12,7 @@ from shared.auth.tokens import Principal
 from shared.http import PRIVACY_POLICY
 
 CURATOR_OF_PROGRAMME = "curator of this programme"
+SELF_OR_CURATOR = "the person named, or a curator of this programme"
 OWN_REQUEST = "the mentee asking"
 MEMBER_OF_PAIR = "member of this pair"
 MEMBER_OR_CURATOR_OF_PAIR = "member or curator of this pair"
@@ -31,9 +32,9 @@ POLICY: dict[str, Access] = {
     f"POST {P}/stage": CURATOR,
     f"POST {P}/kickoff": CURATOR,
     f"POST {P}/kickoff/held": CURATOR,
-    # Participation is voluntary: mentees register themselves; a curator may add anyone.
-    f"POST {P}/participants": allow("employee", owner=OWN_RECORD, unless=["curator", "admin"]),
-    f"GET {P}/participants/{{person_id}}": allow("employee", owner=OWN_RECORD, unless=["curator", "admin"]),
+    # Participation is voluntary: mentees register themselves; the programme's curators may add anyone.
+    f"POST {P}/participants": allow("employee", owner=SELF_OR_CURATOR),
+    f"GET {P}/participants/{{person_id}}": allow("employee", owner=SELF_OR_CURATOR),
     f"PUT {P}/participants/{{person_id}}/profile": OWN,
     f"POST {P}/participants/{{person_id}}/preparation": OWN,
     f"POST {P}/participants/{{person_id}}/departure": OWN,
@@ -42,6 +43,7 @@ POLICY: dict[str, Access] = {
     f"POST {P}/nominations": SIGNED_IN,
     f"GET {P}/nominations": CURATOR,
     f"POST {P}/nominations/{{nomination_id}}/consent": SIGNED_IN,
+    f"POST {P}/nominations/{{nomination_id}}/withdrawal": SIGNED_IN,  # the nominee only (checked by the programme)
     f"POST {P}/nominations/{{nomination_id}}/decision": CURATOR,
     f"POST {P}/matching/rules": CURATOR,
     f"POST {P}/matching": CURATOR,
@@ -81,6 +83,9 @@ def ownership_rules(ports: Ports) -> dict[str, OwnershipRule]:
         programme, _ = await load(ports.programmes, facts.path["programme_id"], "programme")
         return programme.is_curator(principal.person_id)
 
+    async def self_or_curator(principal: Principal, facts: RequestFacts) -> bool:
+        return await own_record("person_id")(principal, facts) or await curator_of_programme(principal, facts)
+
     async def member_of_pair(principal: Principal, facts: RequestFacts) -> bool:
         pair, _ = await load(ports.pairs, facts.path["pair_id"], "pair")
         return pair.is_member(principal.person_id)
@@ -101,6 +106,7 @@ def ownership_rules(ports: Ports) -> dict[str, OwnershipRule]:
         OWN_RECORD: own_record("person_id"),
         OWN_REQUEST: own_record("mentee_id"),
         CURATOR_OF_PROGRAMME: curator_of_programme,
+        SELF_OR_CURATOR: self_or_curator,
         MEMBER_OF_PAIR: member_of_pair,
         MEMBER_OR_CURATOR_OF_PAIR: member_or_curator_of_pair,
         CURATOR_OF_CONCERN: curator_of_concern,

@@ -18,7 +18,7 @@ from mentoring.domain.programme import Stage
 from mentoring.service.handlers import change, get_programme, load, new_id
 from mentoring.service.ports import Ports
 from shared.concurrency import retry_on_conflict
-from shared.errors import Conflict, Forbidden
+from shared.errors import Conflict, Forbidden, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ async def meeting_notes(ports: Ports, pair_id: str, person_id: str, meeting_id: 
         raise Forbidden("meeting notes are confidential to the pair", pair_id=pair_id)
     meeting = next((m for m in pair.meetings if m.id == meeting_id), None)
     if meeting is None:
-        raise Conflict("this pair has no such meeting", meeting_id=meeting_id)
+        raise NotFound("this pair has no such meeting", meeting_id=meeting_id)
     if meeting.sealed_notes is None:
         return None
     return ports.sealer.open(meeting.sealed_notes, notes_context(pair_id, meeting_id))

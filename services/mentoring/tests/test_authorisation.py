@@ -1,4 +1,13 @@
-"""Who may call which mentoring endpoint, checked route by route against the real servers."""
+"""Who may call which mentoring endpoint, checked route by route against the real servers.
+
+Curator routes belong to the curators *of that programme*; pair routes to the pair's members; a
+concern to the person who raised it and the programme's curators. Each example builds what it needs
+through the API itself, so the records are the ones a real caller would meet.
+"""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -10,6 +19,37 @@ from shared.auth.testing import Call, Example, TestIssuer, about, authorization_
 from shared.persistence.mongo import connect
 from tests.support.infra import Servers, isolated
 
+MISSING = "/programmes/does-not-exist"
+MISSING_PAIR = "/pairs/does-not-exist"
+MISSING_CONCERN = "/concerns/does-not-exist"
+CURATOR = ("curator",)
+
+
+def terms_body() -> dict[str, Any]:
+    today = datetime.now(UTC).date()
+    return {
+        "format": "one_to_one",
+        "topics": ["ai tools", "social media"],
+        "enrolment_opens": (today - timedelta(days=7)).isoformat(),
+        "enrolment_closes": (today + timedelta(days=7)).isoformat(),
+        "starts": today.isoformat(),
+        "duration_weeks": 12,
+        "cadence_days": 14,
+        "rules_text": "What is said in a pair stays in the pair.",
+        "preparation": "Read the two-page guide to mentoring.",
+    }
+
+
+MENTEE_PROFILE: dict[str, Any] = {"topics": ["ai tools"], "interests": ["chess"], "languages": ["en"], "grade": 10}
+MENTOR_PROFILE: dict[str, Any] = {
+    "competencies": {"ai tools": 4, "social media": 3},
+    "topics": ["ai tools", "social media"],
+    "interests": ["chess"],
+    "languages": ["en"],
+    "capacity": 3,
+    "grade": 5,
+}
+
 
 @pytest.mark.infra
 async def test_authorisation_matrix(servers: Servers) -> None:
@@ -18,26 +58,382 @@ async def test_authorisation_matrix(servers: Servers) -> None:
     issuer = TestIssuer()
     issuer.trust(service.runtime)
     app = create_app(service)
-    setup = issuer.headers("setup-curator", "curator")
+    setup_curator = "setup-curator"
 
-    async def new_programme() -> str:
-        answer = await client.post("/programmes", json={"title": "Reverse mentoring", "kind": "reverse"}, headers=setup)
-        assert answer.status_code == 201, answer.text
-        programme_id: str = answer.json()["id"]
+    def curator(person: str) -> dict[str, str]:
+        return issuer.headers(person, "curator")
+
+    def employee(person: str) -> dict[str, str]:
+        return issuer.headers(person)
+
+    async def call(method: str, path: str, headers: dict[str, str], json: Any = None) -> Any:
+        answer = await client.request(method, path, json=json, headers=headers)
+        assert answer.status_code in (200, 201, 204), f"{method} {path}: {answer.status_code} {answer.text}"
+        return answer.json() if answer.content else None
+
+    # --- building blocks: each returns ids, made through the API --------------------------------
+
+    async def programme(by: str = setup_curator, *, terms: bool = True, kind: str = "reverse") -> str:
+        body: dict[str, Any] = {"title": "AI tools for managers", "kind": kind}
+        if terms:
+            body["terms"] = terms_body()
+        created = await call("POST", "/programmes", curator(by), body)
+        return str(created["id"])
+
+    async def advance(programme_id: str, by: str, *stages: str) -> None:
+        for stage in stages:
+            await call("POST", f"/programmes/{programme_id}/stage", curator(by), {"stage": stage})
+
+    async def opened(by: str = setup_curator, kind: str = "reverse") -> str:
+        programme_id = await programme(by, kind=kind)
+        await advance(programme_id, by, "open")
         return programme_id
 
+    async def join(programme_id: str, mentee: str) -> None:
+        """The mentee registers themselves (the programme is open)."""
+        body = {"person_id": mentee, "role": "mentee", "profile": MENTEE_PROFILE, "accept_rules": True}
+        await call("POST", f"/programmes/{programme_id}/participants", employee(mentee), body)
+
+    async def add_mentor(programme_id: str, mentor: str, by: str = setup_curator) -> None:
+        body = {"person_id": mentor, "role": "mentor", "profile": MENTOR_PROFILE, "accept_rules": True}
+        await call("POST", f"/programmes/{programme_id}/participants", curator(by), body)
+
+    async def pool(mentee: str, mentor: str, by: str = setup_curator) -> str:
+        """An open programme with one mentee and one mentor."""
+        programme_id = await opened(by)
+        await join(programme_id, mentee)
+        await add_mentor(programme_id, mentor, by)
+        return programme_id
+
+    async def proposed(by: str = setup_curator) -> tuple[str, str]:
+        """A programme in matching with a proposal not yet approved: its id and the proposal's."""
+        programme_id = await pool(f"mentee-{_short()}", f"mentor-{_short()}", by)
+        await advance(programme_id, by, "matching")
+        proposal = await call("POST", f"/programmes/{programme_id}/matching", curator(by))
+        return programme_id, str(proposal["id"])
+
+    async def formed(mentee: str, mentor: str | None = None, by: str = setup_curator) -> tuple[str, str]:
+        """An active pair (matched, approved, kickoff held, both prepared): the programme's id and the pair's."""
+        mentor = mentor or f"mentor-{_short()}"
+        programme_id = await pool(mentee, mentor, by)
+        await advance(programme_id, by, "matching")
+        proposal = await call("POST", f"/programmes/{programme_id}/matching", curator(by))
+        assert [p["mentee_ids"] for p in proposal["pairs"]] == [[mentee]], proposal
+        planned = await call("POST", f"/programmes/{programme_id}/matching/{proposal['id']}/approval", curator(by))
+        kickoff = {"starts_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}
+        await call("POST", f"/programmes/{programme_id}/kickoff", curator(by), kickoff)
+        await call("POST", f"/programmes/{programme_id}/kickoff/held", curator(by))
+        for person in (mentee, mentor):
+            await call("POST", f"/programmes/{programme_id}/participants/{person}/preparation", employee(person))
+        pair_id = str(planned[0]["pair_id"])
+        pair = await call("GET", f"/pairs/{pair_id}", employee(mentee))
+        assert pair["status"] == "active", pair
+        return programme_id, pair_id
+
+    async def meeting(pair_id: str, member: str) -> str:
+        meeting_id = f"m-{_short()}"
+        body = {"held_on": datetime.now(UTC).date().isoformat(), "minutes": 60, "notes": "We tried prompts"}
+        await call("PUT", f"/pairs/{pair_id}/meetings/{meeting_id}", employee(member), body)
+        return meeting_id
+
+    async def concern(pair_id: str, member: str) -> str:
+        raised = await call("POST", f"/pairs/{pair_id}/concerns", employee(member), {"text": "We never meet"})
+        return str(raised["id"])
+
+    def goal_body() -> dict[str, Any]:
+        due = datetime.now(UTC).date() + timedelta(days=30)
+        text = "Build 3 dashboards with ai tools for the sales team"
+        return {"text": text, "due": due.isoformat(), "topics": ["ai tools"], "confirm": True}
+
+    # --- programmes: the curator of this programme --------------------------------------------
+
     async def get_programme(owner: str) -> Call:
-        return Call("GET", f"/programmes/{await new_programme()}", missing_path="/programmes/does-not-exist")
+        return Call("GET", f"/programmes/{await programme()}", missing_path=MISSING)
+
+    async def edit_programme(owner: str) -> Call:
+        body = {"title": "AI tools, second run", "terms": terms_body()}
+        return Call("PUT", f"/programmes/{await programme(owner)}", body, owner_roles=CURATOR, missing_path=MISSING)
+
+    async def stage(owner: str) -> Call:
+        path = f"/programmes/{await programme(owner)}/stage"
+        return Call("POST", path, {"stage": "open"}, owner_roles=CURATOR, missing_path=f"{MISSING}/stage")
+
+    async def kickoff(owner: str) -> Call:
+        body = {"starts_at": (datetime.now(UTC) + timedelta(days=3)).isoformat()}
+        path = f"/programmes/{await programme(owner)}/kickoff"
+        return Call("POST", path, body, owner_roles=CURATOR, missing_path=f"{MISSING}/kickoff")
+
+    async def kickoff_held(owner: str) -> Call:
+        programme_id = await programme(owner)
+        body = {"starts_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}
+        await call("POST", f"/programmes/{programme_id}/kickoff", curator(owner), body)
+        path = f"/programmes/{programme_id}/kickoff/held"
+        return Call("POST", path, owner_roles=CURATOR, missing_path=f"{MISSING}/kickoff/held")
+
+    # --- people -------------------------------------------------------------------------------
 
     async def register(owner: str) -> Call:
-        body = {"person_id": owner, "role": "mentee", "locale": "ru"}
-        path = f"/programmes/{await new_programme()}/participants"
-        return Call("POST", path, body, missing_path="/programmes/does-not-exist/participants")
+        body = {"person_id": owner, "role": "mentee", "profile": MENTEE_PROFILE, "accept_rules": True}
+        path = f"/programmes/{await opened()}/participants"
+        return Call("POST", path, body, missing_path=f"{MISSING}/participants")
 
+    async def joined(owner: str) -> str:
+        programme_id = await opened()
+        await join(programme_id, owner)
+        return f"/programmes/{programme_id}/participants/{owner}"
+
+    async def get_participant(owner: str) -> Call:
+        return Call("GET", await joined(owner), missing_path=f"{MISSING}/participants/{owner}")
+
+    async def update_profile(owner: str) -> Call:
+        body = {**MENTEE_PROFILE, "interests": ["chess", "running"]}
+        return Call(
+            "PUT", f"{await joined(owner)}/profile", body, missing_path=f"{MISSING}/participants/{owner}/profile"
+        )
+
+    async def prepare(owner: str) -> Call:
+        path = f"{await joined(owner)}/preparation"
+        return Call("POST", path, missing_path=f"{MISSING}/participants/{owner}/preparation")
+
+    async def depart(owner: str) -> Call:
+        return Call(
+            "POST", f"{await joined(owner)}/departure", missing_path=f"{MISSING}/participants/{owner}/departure"
+        )
+
+    async def veto(owner: str) -> Call:
+        mentor = f"mentor-{_short()}"
+        programme_id = await pool(owner, mentor)
+        path = f"/programmes/{programme_id}/participants/{owner}/vetoes"
+        return Call("POST", path, {"other_id": mentor}, missing_path=f"{MISSING}/participants/{owner}/vetoes")
+
+    async def nominate(owner: str) -> Call:
+        body = {"person_id": owner, "profile": MENTOR_PROFILE, "accept_rules": True}
+        return Call("POST", f"/programmes/{await opened()}/nominations", body, missing_path=f"{MISSING}/nominations")
+
+    async def nominations(owner: str) -> Call:
+        path = f"/programmes/{await opened(owner)}/nominations"
+        return Call("GET", path, owner_roles=CURATOR, missing_path=f"{MISSING}/nominations")
+
+    async def consent(owner: str) -> Call:
+        programme_id = await opened()
+        recommendation = {"person_id": owner, "reason": "She automated our reporting with AI tools"}
+        nomination = await call(
+            "POST", f"/programmes/{programme_id}/nominations", employee("colleague"), recommendation
+        )
+        path = f"/programmes/{programme_id}/nominations/{nomination['id']}/consent"
+        return Call("POST", path, {"profile": MENTOR_PROFILE, "accept_rules": True})
+
+    async def withdraw_nomination(owner: str) -> Call:
+        programme_id = await opened()
+        recommendation = {"person_id": owner, "reason": "She runs our AI tools guild"}
+        nomination = await call(
+            "POST", f"/programmes/{programme_id}/nominations", employee("colleague"), recommendation
+        )
+        path = f"/programmes/{programme_id}/nominations/{nomination['id']}/withdrawal"
+        return Call("POST", path, missing_path=f"{MISSING}/nominations/{nomination['id']}/withdrawal")
+
+    async def decide_nomination(owner: str) -> Call:
+        programme_id = await opened(owner)
+        nominee = f"nominee-{_short()}"
+        body = {"person_id": nominee, "profile": MENTOR_PROFILE, "accept_rules": True}
+        nomination = await call("POST", f"/programmes/{programme_id}/nominations", employee(nominee), body)
+        path = f"/programmes/{programme_id}/nominations/{nomination['id']}/decision"
+        return Call("POST", path, {"accept": True}, owner_roles=CURATOR)
+
+    # --- matching -----------------------------------------------------------------------------
+
+    async def matching_rule(owner: str) -> Call:
+        mentee, mentor = f"mentee-{_short()}", f"mentor-{_short()}"
+        programme_id = await pool(mentee, mentor, owner)
+        body = {"mentee_id": mentee, "mentor_id": mentor, "rule": "pin"}
+        path = f"/programmes/{programme_id}/matching/rules"
+        return Call("POST", path, body, owner_roles=CURATOR, missing_path=f"{MISSING}/matching/rules")
+
+    async def run_matching(owner: str) -> Call:
+        programme_id = await pool(f"mentee-{_short()}", f"mentor-{_short()}", owner)
+        await advance(programme_id, owner, "matching")
+        path = f"/programmes/{programme_id}/matching"
+        return Call("POST", path, owner_roles=CURATOR, missing_path=f"{MISSING}/matching")
+
+    async def current_proposal(owner: str) -> Call:
+        programme_id, _ = await proposed(owner)
+        return Call(
+            "GET", f"/programmes/{programme_id}/matching", owner_roles=CURATOR, missing_path=f"{MISSING}/matching"
+        )
+
+    async def approve(owner: str) -> Call:
+        programme_id, proposal_id = await proposed(owner)
+        path = f"/programmes/{programme_id}/matching/{proposal_id}/approval"
+        return Call("POST", path, owner_roles=CURATOR, missing_path=f"{MISSING}/matching/{proposal_id}/approval")
+
+    async def request_mentor(owner: str) -> Call:
+        mentor = f"mentor-{_short()}"
+        programme_id = await pool(owner, mentor)
+        body = {"mentee_id": owner, "mentor_id": mentor}
+        return Call("POST", f"/programmes/{programme_id}/requests", body, missing_path=f"{MISSING}/requests")
+
+    async def answer_request(owner: str) -> Call:
+        mentee = f"mentee-{_short()}"
+        programme_id = await pool(mentee, owner)
+        body = {"mentee_id": mentee, "mentor_id": owner}
+        asked = await call("POST", f"/programmes/{programme_id}/requests", employee(mentee), body)
+        return Call("POST", f"/programmes/{programme_id}/requests/{asked['request_id']}/answer", {"accept": True})
+
+    # --- the curator's desk and the channel ---------------------------------------------------
+
+    def curated(suffix: str) -> Example:
+        """A curator's view of a programme the owner curates (with one active pair in it)."""
+
+        async def example(owner: str) -> Call:
+            programme_id, _ = await formed(f"mentee-{_short()}", by=owner)
+            path = f"/programmes/{programme_id}/{suffix}"
+            return Call("GET", path, owner_roles=CURATOR, missing_path=f"{MISSING}/{suffix}")
+
+        return example
+
+    async def health_check(owner: str) -> Call:
+        programme_id, _ = await formed(f"mentee-{_short()}", by=owner)
+        path = f"/programmes/{programme_id}/health-check"
+        return Call("POST", path, owner_roles=CURATOR, missing_path=f"{MISSING}/health-check")
+
+    async def experiments(owner: str) -> Call:
+        return Call("GET", f"/programmes/{await programme()}/experiments", missing_path=f"{MISSING}/experiments")
+
+    async def publish_post(owner: str) -> Call:
+        body = {"kind": "news", "title": "Kickoff on Monday", "body": "Bring a question you care about."}
+        path = f"/programmes/{await programme(owner)}/posts"
+        return Call("POST", path, body, owner_roles=CURATOR, missing_path=f"{MISSING}/posts")
+
+    async def read_posts(owner: str) -> Call:
+        return Call("GET", f"/programmes/{await programme()}/posts", missing_path=f"{MISSING}/posts")
+
+    async def react(owner: str) -> Call:
+        programme_id = await programme()
+        body = {"kind": "success_story", "title": "A pair shipped a bot", "body": "In two weeks."}
+        post = await call("POST", f"/programmes/{programme_id}/posts", curator(setup_curator), body)
+        return Call("POST", f"/programmes/{programme_id}/posts/{post['id']}/reaction", {"reaction": "like"})
+
+    # --- pairs: the owner is the pair's mentee ------------------------------------------------
+
+    def pair_call(method: str, suffix: str, body: dict[str, Any] | None = None) -> Example:
+        async def example(owner: str) -> Call:
+            _, pair_id = await formed(owner)
+            return Call(method, f"/pairs/{pair_id}{suffix}", body, missing_path=f"{MISSING_PAIR}{suffix}")
+
+        return example
+
+    async def set_goal(owner: str) -> Call:
+        _, pair_id = await formed(owner)
+        return Call("POST", f"/pairs/{pair_id}/goals", goal_body(), missing_path=f"{MISSING_PAIR}/goals")
+
+    async def check_goal(owner: str) -> Call:
+        _, pair_id = await formed(owner)
+        return Call("POST", f"/pairs/{pair_id}/goals/check", goal_body(), missing_path=f"{MISSING_PAIR}/goals/check")
+
+    async def progress(owner: str) -> Call:
+        _, pair_id = await formed(owner)
+        goal = await call("POST", f"/pairs/{pair_id}/goals", employee(owner), goal_body())
+        path = f"/pairs/{pair_id}/goals/{goal['goal']['id']}/progress"
+        return Call("PUT", path, {"progress": 40, "status": "two of three drafted"})
+
+    async def schedule(owner: str) -> Call:
+        _, pair_id = await formed(owner)
+        body = {"starts_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(), "minutes": 45}
+        return Call("POST", f"/pairs/{pair_id}/meetings", body, missing_path=f"{MISSING_PAIR}/meetings")
+
+    async def log_meeting(owner: str) -> Call:
+        _, pair_id = await formed(owner)
+        body = {"held_on": datetime.now(UTC).date().isoformat(), "minutes": 50, "topics": ["prompts"], "notes": "ok"}
+        return Call("PUT", f"/pairs/{pair_id}/meetings/first", body, missing_path=f"{MISSING_PAIR}/meetings/first")
+
+    async def notes(owner: str) -> Call:
+        _, pair_id = await formed(owner)
+        meeting_id = await meeting(pair_id, owner)
+        path = f"/pairs/{pair_id}/meetings/{meeting_id}/notes"
+        return Call("GET", path, missing_path=f"{MISSING_PAIR}/meetings/{meeting_id}/notes")
+
+    async def feedback(owner: str) -> Call:
+        programme_id, pair_id = await formed(owner)
+        await advance(programme_id, setup_curator, "running", "closing")
+        body = {"rating": 5, "worked": "Honest talks", "improve": "More time"}
+        return Call("POST", f"/pairs/{pair_id}/feedback", body, missing_path=f"{MISSING_PAIR}/feedback")
+
+    async def publish_experiment(owner: str) -> Call:
+        _, pair_id = await formed(owner)
+        body = {"hypothesis": "A weekly AI digest saves an hour", "test": "Two weeks", "result": "It did"}
+        experiment = await call("POST", f"/pairs/{pair_id}/experiments", employee(owner), body)
+        return Call("POST", f"/pairs/{pair_id}/experiments/{experiment['id']}/publication")
+
+    # --- concerns: raised by the owner, or handled by the owner as the programme's curator ------
+
+    async def see_concern(owner: str) -> Call:
+        _, pair_id = await formed(owner)
+        return Call("GET", f"/concerns/{await concern(pair_id, owner)}", missing_path=MISSING_CONCERN)
+
+    async def handled(owner: str) -> str:
+        mentee = f"mentee-{_short()}"
+        _, pair_id = await formed(mentee, by=owner)
+        return await concern(pair_id, mentee)
+
+    async def act(owner: str) -> Call:
+        path = f"/concerns/{await handled(owner)}/actions"
+        body = {"action": "talk", "note": "Talked to both"}
+        return Call("POST", path, body, owner_roles=CURATOR, missing_path=f"{MISSING_CONCERN}/actions")
+
+    async def resolve(owner: str) -> Call:
+        path = f"/concerns/{await handled(owner)}/resolution"
+        return Call(
+            "POST", path, {"outcome": "talked"}, owner_roles=CURATOR, missing_path=f"{MISSING_CONCERN}/resolution"
+        )
+
+    P = "/programmes/{programme_id}"
     examples: dict[str, Example] = {
         "POST /programmes": about("POST", "/programmes", {"title": "Peer mentoring", "kind": "peer"}),
-        "GET /programmes/{programme_id}": get_programme,
-        "POST /programmes/{programme_id}/participants": register,
+        f"GET {P}": get_programme,
+        f"PUT {P}": edit_programme,
+        f"POST {P}/stage": stage,
+        f"POST {P}/kickoff": kickoff,
+        f"POST {P}/kickoff/held": kickoff_held,
+        f"POST {P}/participants": register,
+        f"GET {P}/participants/{{person_id}}": get_participant,
+        f"PUT {P}/participants/{{person_id}}/profile": update_profile,
+        f"POST {P}/participants/{{person_id}}/preparation": prepare,
+        f"POST {P}/participants/{{person_id}}/departure": depart,
+        f"POST {P}/participants/{{person_id}}/vetoes": veto,
+        f"POST {P}/nominations": nominate,
+        f"GET {P}/nominations": nominations,
+        f"POST {P}/nominations/{{nomination_id}}/consent": consent,
+        f"POST {P}/nominations/{{nomination_id}}/withdrawal": withdraw_nomination,
+        f"POST {P}/nominations/{{nomination_id}}/decision": decide_nomination,
+        f"POST {P}/matching/rules": matching_rule,
+        f"POST {P}/matching": run_matching,
+        f"GET {P}/matching": current_proposal,
+        f"POST {P}/matching/{{proposal_id}}/approval": approve,
+        f"POST {P}/requests": request_mentor,
+        f"POST {P}/requests/{{request_id}}/answer": answer_request,
+        f"GET {P}/pairs": curated("pairs"),
+        f"POST {P}/health-check": health_check,
+        f"GET {P}/report": curated("report"),
+        f"GET {P}/concerns": curated("concerns"),
+        f"GET {P}/experiments": experiments,
+        f"POST {P}/posts": publish_post,
+        f"GET {P}/posts": read_posts,
+        f"POST {P}/posts/{{post_id}}/reaction": react,
+        "GET /pairs/{pair_id}": pair_call("GET", ""),
+        "POST /pairs/{pair_id}/goals": set_goal,
+        "POST /pairs/{pair_id}/goals/check": check_goal,
+        "PUT /pairs/{pair_id}/goals/{goal_id}/progress": progress,
+        "POST /pairs/{pair_id}/meetings": schedule,
+        "PUT /pairs/{pair_id}/meetings/{meeting_id}": log_meeting,
+        "GET /pairs/{pair_id}/meetings/{meeting_id}/notes": notes,
+        "POST /pairs/{pair_id}/check-ins": pair_call("POST", "/check-ins", {"score": 4, "answers": "Going well"}),
+        "POST /pairs/{pair_id}/feedback": feedback,
+        "POST /pairs/{pair_id}/experiments": pair_call("POST", "/experiments", {"hypothesis": "Bots save time"}),
+        "POST /pairs/{pair_id}/experiments/{experiment_id}/publication": publish_experiment,
+        "POST /pairs/{pair_id}/concerns": pair_call("POST", "/concerns", {"text": "My mentor cancels every time"}),
+        "GET /concerns/{concern_id}": see_concern,
+        "POST /concerns/{concern_id}/actions": act,
+        "POST /concerns/{concern_id}/resolution": resolve,
         "GET /privacy/people/{person_id}": about("GET", "/privacy/people/{person}"),
         "GET /privacy/audit": about("GET", "/privacy/audit?subject_id={person}"),
         "GET /health/live": about("GET", "/health/live"),
@@ -54,3 +450,7 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         await cleanup.drop_database(settings.mongodb_database)
         await cleanup.close()
     assert problems == []
+
+
+def _short() -> str:
+    return uuid.uuid4().hex[:8]
