@@ -8,11 +8,16 @@ from typing import Any
 from mentoring.adapters.repository import MongoAggregates
 from mentoring.config import MentoringSettings
 from mentoring.domain.channel import Post
+from mentoring.domain.circle import Circle
+from mentoring.domain.coffee_round import CoffeeRound
 from mentoring.domain.concern import Concern
+from mentoring.domain.flag import Flag
+from mentoring.domain.library import LibraryEntry
 from mentoring.domain.pair import Pair
 from mentoring.domain.programme import Programme
+from mentoring.domain.task import Task
 from mentoring.entrypoints import consumers
-from mentoring.service import pairs
+from mentoring.service import circles, pairs
 from mentoring.service.ports import Ports
 from shared.contracts import mentoring as contracts
 from shared.contracts.base import IntegrationEvent
@@ -46,6 +51,22 @@ AGGREGATES: dict[str, tuple[Callable[[str, Any], Any], tuple[str, ...]]] = {
     ),
     "concerns": (Concern.from_state, ("raised_by", "curator_ids", "actions.by")),
     "posts": (Post.from_state, ("author_id", "reactions.person_id")),
+    "circles": (Circle.from_state, ("created_by", "members.person_id", "requests.person_id", "coffee")),
+    "tasks": (
+        Task.from_state,
+        (
+            "published_by",
+            "solutions.author_id",
+            "comments.author_id",
+            "comments.helpful_by",
+            "checks.person_id",
+            "checks.reviewer_id",
+            "reflections.person_id",
+        ),
+    ),
+    "flags": (Flag.from_state, ("flagged_by", "moderator_id")),
+    "library": (LibraryEntry.from_state, ("author_id", "promoted_by")),
+    "coffee_rounds": (CoffeeRound.from_state, ("pairs.first", "pairs.second", "left_out")),
 }
 
 
@@ -62,8 +83,7 @@ class Mentoring:
     runtime: ServiceRuntime
     ports: Ports
     people: DirectoryCopy
-    pseudonyms: Pseudonymizer
-    """Anonymous authors' handles, stable within one discussion (peer-learning circles)."""
+    settings: MentoringSettings
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -89,6 +109,8 @@ def bootstrap(settings: MentoringSettings | None = None) -> Mentoring:
         runtime.on_start(store.ensure_indexes)
         repositories[name] = MongoAggregates(store, rebuild, person_paths)
     people = DirectoryCopy(runtime.database, fields=PEOPLE_FIELDS)
+    # Built at start so a bad key fails the start, not the first anonymous comment.
+    pseudonyms = Pseudonymizer(settings.pseudonym_key.get_secret_value().encode())
     shift = timedelta(hours=settings.clock_shift_hours)
     ports = Ports(
         programmes=repositories["programmes"],
@@ -103,13 +125,21 @@ def bootstrap(settings: MentoringSettings | None = None) -> Mentoring:
             settings.notes_current_key,
         ),
         clock=lambda: datetime.now(UTC) + shift,
+        circles=repositories["circles"],
+        tasks=repositories["tasks"],
+        flags=repositories["flags"],
+        library=repositories["library"],
+        coffee=repositories["coffee_rounds"],
+        pseudonyms=pseudonyms,
+        audit=runtime.audit,
     )
     service = Mentoring(
         runtime=runtime,
         ports=ports,
         people=people,
-        pseudonyms=Pseudonymizer(settings.pseudonym_key.get_secret_value().encode()),
+        settings=settings,
     )
     consumers.register(runtime.consumer, ports=ports, people=people, audit=runtime.audit)
     runtime.every(settings.health_check_seconds, lambda: pairs.check_health(service.ports), "pair-health")
+    runtime.every(settings.coffee_check_seconds, lambda: circles.form_coffee_rounds(service.ports), "coffee-rounds")
     return service

@@ -28,6 +28,12 @@ class MentoringSettings(ServiceSettings):
     health_check_seconds: float = Field(
         3600.0, gt=0, description="How often pair health is re-assessed (no meeting, stalled goals, low check-ins)"
     )
+    coffee_check_seconds: float = Field(
+        3600.0, gt=0, description="How often circles without this week's random coffee get it"
+    )
+    max_weekly_tasks: int = Field(
+        5, ge=1, le=20, description="Admin setting: the most tasks a circle may publish in a rolling week"
+    )
     clock_shift_hours: float = Field(
         0.0, description="Dev mode only: run the service's clock ahead, to try a programme's weeks in minutes"
     )

@@ -362,3 +362,248 @@ class PostPublishedV1(_MentoringEvent):
     kind: Literal["article", "news", "success_story"]
     title: str
     author_id: str
+
+
+# ------------------------------------------------------------------------------------------ peer-learning circles
+
+RESTRICTED_TOPIC = "owlery.mentoring.restricted"
+"""Events that name the real author of anonymous content: for gamification's credits and the author's
+own notices only. Subscribers need the platform's permission; everything on TOPIC stays anonymous."""
+
+ItemKind = Literal["solution", "comment"]
+
+
+class _CircleEvent(IntegrationEvent):
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "circle_id"
+
+    circle_id: str
+
+
+class _RestrictedCircleEvent(_CircleEvent):
+    topic: ClassVar[str] = RESTRICTED_TOPIC
+
+
+class CircleCreatedV1(_CircleEvent):
+    """A peer-learning circle was started; its creator facilitates it."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.circle.created.v1"
+
+    topic_title: str = Field(description="What the circle learns, e.g. 'CRM automations'")
+    created_by: str
+
+
+class MemberJoinedV1(_CircleEvent):
+    """Someone joined a circle with a role and their declared experience on its topic."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.circle.member_joined.v1"
+
+    person_id: str
+    role: Literal["facilitator", "expert", "reviewer", "librarian", "member"]
+    experience: Literal["beginner", "practitioner", "expert"]
+
+
+class JoinRequestedV1(_CircleEvent):
+    """Someone asked to join a circle that admits by request."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.circle.join_requested.v1"
+
+    person_id: str
+
+
+class MemberRoleChangedV1(_CircleEvent):
+    """A member's circle role changed (facilitator, expert, reviewer, librarian, member)."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.circle.role_changed.v1"
+
+    person_id: str
+    role: Literal["facilitator", "expert", "reviewer", "librarian", "member"]
+
+
+class MemberLeftV1(_CircleEvent):
+    """A member left a circle."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.circle.member_left.v1"
+
+    person_id: str
+
+
+class TaskPublishedV1(_CircleEvent):
+    """A facilitator set the circle a concrete task."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.task.published.v1"
+
+    task_id: str
+    published_by: str
+    due: date
+
+
+class TaskClosedV1(_CircleEvent):
+    """A task closed; its participants may now reflect on what changed in their understanding."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.task.closed.v1"
+
+    task_id: str
+    participant_ids: list[str] = Field(description="Authors of solutions and of non-anonymous comments")
+
+
+class SolutionPublishedV1(_CircleEvent):
+    """A member published their solution of a task to the circle."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.solution.published.v1"
+
+    task_id: str
+    solution_id: str
+    author_id: str
+
+
+class CommentPostedV1(_CircleEvent):
+    """A comment on a solution; `author` is a pseudonym (stable within the task) when it is anonymous."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.comment.posted.v1"
+
+    task_id: str
+    comment_id: str
+    solution_id: str
+    author: str
+    anonymous: bool
+
+
+class CommentMarkedHelpfulV1(_CircleEvent):
+    """A member marked a comment helpful; `author` is the pseudonym when the comment is anonymous."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.comment.marked_helpful.v1"
+
+    task_id: str
+    comment_id: str
+    author: str
+    anonymous: bool
+    marked_by: str
+
+
+class PracticalCheckRecordedV1(_CircleEvent):
+    """A reviewer saw a member show the skill ("show how you would do it now"): passed or not yet."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.practical_check.recorded.v1"
+
+    task_id: str
+    person_id: str
+    reviewer_id: str
+    passed: bool
+
+
+class ItemHiddenV1(_CircleEvent):
+    """A moderator hid a solution or comment (it stays stored and auditable)."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.item.hidden.v1"
+
+    task_id: str
+    item_id: str
+    kind: ItemKind
+
+
+class ItemRestoredV1(_CircleEvent):
+    """A moderator restored a hidden solution or comment."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.item.restored.v1"
+
+    task_id: str
+    item_id: str
+    kind: ItemKind
+
+
+class ItemEditedV1(_CircleEvent):
+    """A moderator edited a solution or comment, with a note visible to readers."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.item.edited.v1"
+
+    task_id: str
+    item_id: str
+    kind: ItemKind
+
+
+class FlagRaisedV1(_CircleEvent):
+    """Someone flagged a solution or comment for the moderators (the flagger is not named)."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.flag.raised.v1"
+
+    flag_id: str
+    task_id: str
+    item_kind: ItemKind
+    reason: Literal["false_information", "rudeness", "spam", "dominance"]
+
+
+class FlagResolvedV1(_CircleEvent):
+    """A moderator handled a flag."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.flag.resolved.v1"
+
+    flag_id: str
+    outcome: Literal["hidden", "edited", "restored", "dismissed"]
+
+
+class SolutionPromotedV1(_CircleEvent):
+    """A solution entered the circle's library of solutions; promotion credits its author."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.solution.promoted.v1"
+
+    task_id: str
+    solution_id: str
+    author_id: str
+    entry_id: str
+    promoted_by: str
+
+
+class CoffeePairFormedV1(_CircleEvent):
+    """This week's random coffee: two members who opted in, from different departments where possible."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.coffee.pair_formed.v1"
+
+    round_id: str
+    person_ids: list[str]
+
+
+class HelpfulCommentCreditV1(_RestrictedCircleEvent):
+    """RESTRICTED: the real author of a comment someone marked helpful, for gamification's credit."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.comment.helpful_credit.v1"
+
+    task_id: str
+    comment_id: str
+    author_id: str
+    marked_by: str
+
+
+class HelpfulCreditsRevokedV1(_RestrictedCircleEvent):
+    """RESTRICTED: a comment with helpful marks was hidden: its author's credits are to be reversed."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.comment.credits_revoked.v1"
+
+    task_id: str
+    comment_id: str
+    author_id: str
+    marks: int
+
+
+class HelpfulCreditsRestoredV1(_RestrictedCircleEvent):
+    """RESTRICTED: a hidden comment was restored: its author's credits stand again."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.comment.credits_restored.v1"
+
+    task_id: str
+    comment_id: str
+    author_id: str
+    marks: int
+
+
+class AuthorRevealedV1(_RestrictedCircleEvent):
+    """RESTRICTED: a moderator revealed who wrote an anonymous comment (the reason is in the audit log).
+
+    The author is told; nobody else learns it from an event."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.comment.author_revealed.v1"
+
+    task_id: str
+    comment_id: str
+    author_id: str
+    moderator_id: str

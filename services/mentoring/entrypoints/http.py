@@ -8,6 +8,7 @@ from mentoring.bootstrap import Mentoring, bootstrap
 from mentoring.domain.goals import GoalDraft
 from mentoring.domain.programme import Profile, Programme
 from mentoring.entrypoints import schemas as s
+from mentoring.entrypoints.circles_http import circles_router
 from mentoring.entrypoints.policy import guardrails
 from mentoring.service import desk, handlers, pairs
 from mentoring.service.ports import Ports
@@ -396,6 +397,7 @@ def create_app(service: Mentoring | None = None) -> FastAPI:
         matching_router(ports),
         desk_router(ports),
         pairs_router(ports),
+        circles_router(ports, service.settings.max_weekly_tasks),
     ):
         app.include_router(router)
     return app

@@ -5,6 +5,7 @@ Curators act on the programmes they curate (not on every programme); a pair's pa
 person who raised it and the curators.
 """
 
+from mentoring.domain.circle import Circle, CircleRole
 from mentoring.service.handlers import load
 from mentoring.service.ports import Ports
 from shared.auth.policy import OWN_RECORD, SIGNED_IN, Access, Guardrails, OwnershipRule, RequestFacts, allow, own_record
@@ -20,6 +21,11 @@ CURATOR_OF_CONCERN = "curator of this concern"
 RAISER_OR_CURATOR_OF_CONCERN = "raiser or curator of this concern"
 
 # An admin may create a programme and so become its curator; either way only the programme's curators act on it.
+IN_CIRCLE = "member of this circle"
+FACILITATES = "facilitator of this circle"
+CHECKS = "reviewer, expert or facilitator of this circle"
+KEEPS_LIBRARY = "librarian or facilitator of this circle"
+
 CURATOR = allow("curator", "admin", owner=CURATOR_OF_PROGRAMME)
 OWN = allow("employee", owner=OWN_RECORD)
 MEMBER = allow("employee", owner=MEMBER_OF_PAIR)
@@ -75,6 +81,40 @@ POLICY: dict[str, Access] = {
     "GET /concerns/{concern_id}": allow("employee", owner=RAISER_OR_CURATOR_OF_CONCERN),
     "POST /concerns/{concern_id}/actions": allow("curator", "admin", owner=CURATOR_OF_CONCERN),
     "POST /concerns/{concern_id}/resolution": allow("curator", "admin", owner=CURATOR_OF_CONCERN),
+    # Peer-learning circles: a moderator acts in any circle; members see and write; roles do the rest.
+    "POST /circles": SIGNED_IN,
+    "GET /circles": SIGNED_IN,
+    "GET /circles/{circle_id}": SIGNED_IN,
+    "POST /circles/{circle_id}/members": OWN,
+    "POST /circles/{circle_id}/requests/{person_id}/decision": allow(
+        "employee", owner=FACILITATES, unless=["moderator"]
+    ),
+    "PUT /circles/{circle_id}/members/{person_id}/role": allow("employee", owner=FACILITATES, unless=["moderator"]),
+    "POST /circles/{circle_id}/members/{person_id}/departure": OWN,
+    "PUT /circles/{circle_id}/members/{person_id}/coffee": OWN,
+    "GET /circles/{circle_id}/coffee": allow("employee", owner=IN_CIRCLE),
+    "POST /circles/{circle_id}/tasks": allow("employee", owner=FACILITATES, unless=["moderator"]),
+    "GET /circles/{circle_id}/tasks": allow("employee", owner=IN_CIRCLE, unless=["moderator"]),
+    "GET /tasks/{task_id}": allow("employee", owner=IN_CIRCLE, unless=["moderator"]),
+    "POST /tasks/{task_id}/closure": allow("employee", owner=FACILITATES, unless=["moderator"]),
+    "PUT /tasks/{task_id}/solutions/{solution_id}": allow("employee", owner=IN_CIRCLE),
+    "POST /tasks/{task_id}/solutions/{solution_id}/publication": allow("employee", owner=IN_CIRCLE),
+    "POST /tasks/{task_id}/solutions/{solution_id}/comments": allow("employee", owner=IN_CIRCLE),
+    "POST /tasks/{task_id}/comments/{comment_id}/helpful": allow("employee", owner=IN_CIRCLE),
+    "POST /tasks/{task_id}/checks": allow("employee", owner=CHECKS, unless=["moderator"]),
+    "POST /tasks/{task_id}/reflections": allow("employee", owner=IN_CIRCLE),
+    "GET /tasks/{task_id}/reflections": allow("employee", owner=FACILITATES, unless=["moderator"]),
+    "GET /tasks/{task_id}/dominance": allow("employee", owner=FACILITATES, unless=["moderator"]),
+    "POST /tasks/{task_id}/flags": allow("employee", owner=IN_CIRCLE, unless=["moderator"]),
+    "POST /tasks/{task_id}/solutions/{solution_id}/promotion": allow(
+        "employee", owner=KEEPS_LIBRARY, unless=["moderator"]
+    ),
+    "GET /library": SIGNED_IN,
+    # Hidden content and the real authors of anonymous comments: moderators only, the reveal audited.
+    "GET /moderation/flags": allow("moderator"),
+    "POST /moderation/flags/{flag_id}/decision": allow("moderator"),
+    "GET /tasks/{task_id}/items/{item_id}": allow("moderator"),
+    "POST /tasks/{task_id}/comments/{comment_id}/reveal": allow("moderator"),
 }
 
 
@@ -102,7 +142,26 @@ def ownership_rules(ports: Ports) -> dict[str, OwnershipRule]:
         concern, _ = await load(ports.concerns, facts.path["concern_id"], "concern")
         return concern.visible_to(principal.person_id)
 
+    async def circle_of(facts: RequestFacts) -> Circle:
+        circle_id = facts.path.get("circle_id")
+        if circle_id is None:
+            task, _ = await load(ports.tasks, facts.path["task_id"], "task")
+            circle_id = task.circle_id
+        circle, _ = await load(ports.circles, circle_id, "circle")
+        return circle
+
+    def circle_role(*roles: CircleRole) -> OwnershipRule:
+        async def rule(principal: Principal, facts: RequestFacts) -> bool:
+            role = (await circle_of(facts)).role_of(principal.person_id)
+            return role is not None and (not roles or role in roles)
+
+        return rule
+
     return {
+        IN_CIRCLE: circle_role(),
+        FACILITATES: circle_role(CircleRole.FACILITATOR),
+        CHECKS: circle_role(CircleRole.REVIEWER, CircleRole.EXPERT, CircleRole.FACILITATOR),
+        KEEPS_LIBRARY: circle_role(CircleRole.LIBRARIAN, CircleRole.FACILITATOR),
         OWN_RECORD: own_record("person_id"),
         OWN_REQUEST: own_record("mentee_id"),
         CURATOR_OF_PROGRAMME: curator_of_programme,

@@ -428,7 +428,17 @@ async def erase_person(person_id: str, ports: Ports) -> int:
     with the same stand-in instead of splitting the history over two.
     """
     await ports.people.apply_erased(person_id)
-    repositories: list[Repository[Any]] = [ports.programmes, ports.pairs, ports.concerns, ports.posts]
+    repositories: list[Repository[Any]] = [
+        ports.programmes,
+        ports.pairs,
+        ports.concerns,
+        ports.posts,
+        ports.circles,
+        ports.tasks,
+        ports.flags,
+        ports.library,
+        ports.coffee,
+    ]
     replacement: str | None = None
     changed: set[str] = set()
     for _ in range(ERASURE_PASSES):

@@ -1,15 +1,21 @@
 """What the use cases need from the outside world."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from mentoring.domain.channel import Post
+from mentoring.domain.circle import Circle
+from mentoring.domain.coffee_round import CoffeeRound
 from mentoring.domain.concern import Concern
+from mentoring.domain.flag import Flag
+from mentoring.domain.library import LibraryEntry
 from mentoring.domain.pair import Pair
 from mentoring.domain.programme import Programme
+from mentoring.domain.task import Task
 from shared.persistence.people import PersonCopy
+from shared.privacy.anonymity import Pseudonymizer
 
 A = TypeVar("A")
 
@@ -81,6 +87,20 @@ class Sealer(Protocol):
     def open(self, token: str, context: str) -> str: ...
 
 
+class Audit(Protocol):
+    """The service's audit log of privileged actions (reveals, exports, erasures)."""
+
+    async def record(
+        self,
+        action: str,
+        actor_id: str,
+        subject_id: str,
+        reason: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        entry_id: str | None = None,
+    ) -> Any: ...
+
+
 @dataclass
 class Ports:
     """Everything a mentoring use case may touch, injected by the bootstrap (fakes in unit tests)."""
@@ -93,3 +113,10 @@ class Ports:
     erasures: Erasures
     sealer: Sealer
     clock: Callable[[], datetime]
+    circles: Repository[Circle]
+    tasks: Repository[Task]
+    flags: Repository[Flag]
+    library: Repository[LibraryEntry]
+    coffee: Repository[CoffeeRound]
+    pseudonyms: Pseudonymizer
+    audit: Audit

@@ -3,20 +3,26 @@ round-trips, versions clash, each version kept with its payloads), a directory c
 and `fake_ports()` wiring them with a real note cipher and a clock the test moves."""
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from mentoring.adapters.repository import Aggregate, to_integration_event
 from mentoring.domain.channel import Post
+from mentoring.domain.circle import Circle
+from mentoring.domain.coffee_round import CoffeeRound
 from mentoring.domain.concern import Concern
+from mentoring.domain.flag import Flag
+from mentoring.domain.library import LibraryEntry
 from mentoring.domain.pair import Pair
 from mentoring.domain.programme import Programme
+from mentoring.domain.task import Task
 from mentoring.service.ports import Ports
 from shared.concurrency import ConcurrencyConflict
 from shared.contracts.base import IntegrationEvent
 from shared.persistence.erasures import replace_value
 from shared.persistence.people import PersonCopy
+from shared.privacy.anonymity import Pseudonymizer
 from shared.privacy.notes import NoteCipher, generate_key
 
 A = TypeVar("A", bound=Aggregate)
@@ -143,6 +149,24 @@ class InMemoryErasures:
         self.under_way.pop(person_id, None)
 
 
+class InMemoryAudit:
+    def __init__(self) -> None:
+        self.entries: list[dict[str, Any]] = []
+
+    async def record(
+        self,
+        action: str,
+        actor_id: str,
+        subject_id: str,
+        reason: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        entry_id: str | None = None,
+    ) -> dict[str, Any]:
+        entry = {"action": action, "actor_id": actor_id, "subject_id": subject_id, "reason": reason, **(details or {})}
+        self.entries.append(entry)
+        return entry
+
+
 class Clock:
     """Now, as the test wants it: starts at a fixed instant, moved on with `advance`."""
 
@@ -166,13 +190,24 @@ def fake_ports(*, clock: Clock | None = None, yield_on_load: bool = False) -> Po
         erasures=InMemoryErasures(),
         sealer=NoteCipher.from_settings({"test-1": generate_key()}, "test-1"),
         clock=clock or Clock(),
+        circles=InMemoryAggregates(Circle.from_state, yield_on_load=yield_on_load),
+        tasks=InMemoryAggregates(Task.from_state, yield_on_load=yield_on_load),
+        flags=InMemoryAggregates(Flag.from_state),
+        library=InMemoryAggregates(LibraryEntry.from_state),
+        coffee=InMemoryAggregates(CoffeeRound.from_state),
+        pseudonyms=Pseudonymizer(b"test-pseudonym-key-0123456789abcdef"),
+        audit=InMemoryAudit(),
     )
 
 
 def published(ports: Ports) -> list[IntegrationEvent]:
     """Every event the fakes' outboxes hold, programmes first, then pairs, concerns and posts."""
     found: list[IntegrationEvent] = []
-    for repository in (ports.programmes, ports.pairs, ports.concerns, ports.posts):
+    repositories = (
+        ports.programmes, ports.pairs, ports.concerns, ports.posts,
+        ports.circles, ports.tasks, ports.flags, ports.library, ports.coffee,
+    )  # fmt: skip
+    for repository in repositories:
         assert isinstance(repository, InMemoryAggregates)
         found.extend(repository.published)
     return found

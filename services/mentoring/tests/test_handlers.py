@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mentoring.domain import channel, concern, pair, programme
+from mentoring.domain import channel, circle, coffee_round, concern, flag, library, pair, programme, task
 from mentoring.domain.goals import GoalDraft
 from mentoring.domain.model import Role
 from mentoring.domain.pair import PairStatus
@@ -109,7 +109,7 @@ async def running_pairs(ports: Ports, clock: Clock, programme_id: str) -> list[s
 
 
 async def test_every_domain_event_maps_to_a_contract_with_the_same_fields() -> None:
-    modules = (programme, pair, concern, channel)
+    modules = (programme, pair, concern, channel, circle, task, flag, library, coffee_round)
     events = [
         cls
         for module in modules
@@ -118,8 +118,9 @@ async def test_every_domain_event_maps_to_a_contract_with_the_same_fields() -> N
         and cls.__module__ == module.__name__
         and cls.__name__ + "V1" in vars(contracts)
     ]
-    unions = [programme.ProgrammeEvent, pair.PairEvent, concern.ConcernEvent]
-    recorded = {cls for union in unions for cls in typing.get_args(union)} | {channel.PostPublished}
+    unions = [programme.ProgrammeEvent, pair.PairEvent, concern.ConcernEvent, circle.CircleEvent, task.TaskEvent]
+    singles = {channel.PostPublished, flag.FlagRaised, flag.FlagResolved, library.SolutionPromoted}
+    recorded = {cls for union in unions for cls in typing.get_args(union)} | singles | {coffee_round.CoffeePairFormed}
     assert recorded <= set(events), f"events without a contract: {recorded - set(events)}"
     for cls in recorded:
         contract = vars(contracts)[cls.__name__ + "V1"]
