@@ -39,9 +39,29 @@ class Caller:
 # ------------------------------------------------------------------------------------------ circles
 
 
-async def create_circle(ports: Ports, by: Caller, *, max_weekly_tasks: int, **settings: Any) -> Circle:
+async def create_circle(
+    ports: Ports,
+    by: Caller,
+    *,
+    topic: str,
+    description: str = "",
+    max_weekly_tasks: int,
+    creator_experience: str = "expert",
+    **settings: Any,
+) -> Circle:
+    """Start a circle; its creator facilitates it. `settings`: join policy, thresholds, the weekly task limit."""
+    person = await ports.people.get(by.person_id)
+    department = person.fields.get("department") if person is not None else None
     circle = Circle.create(
-        new_id()[:12], created_by=by.person_id, now=ports.clock(), max_weekly_tasks=max_weekly_tasks, **settings
+        new_id()[:12],
+        topic,
+        description,
+        by.person_id,
+        ports.clock(),
+        max_weekly_tasks=max_weekly_tasks,
+        creator_experience=creator_experience,
+        creator_department=department if isinstance(department, str) else None,
+        **settings,
     )
     await ports.circles.save(circle, expected_version=0)
     return circle

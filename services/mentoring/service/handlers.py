@@ -517,10 +517,55 @@ async def export_person(person_id: str, ports: Ports) -> dict[str, Any]:
                     ],
                 }
             )
+    circles: list[dict[str, Any]] = []
+    for circle_id in await ports.circles.involving(person_id):
+        found_circle = await ports.circles.get(circle_id)
+        if found_circle is not None and found_circle[0].is_member(person_id):
+            circle = found_circle[0]
+            member = circle.members[person_id]
+            circles.append(
+                {
+                    "circle_id": circle.id,
+                    "topic": circle.topic,
+                    "role": member.role.value,
+                    "experience": member.experience.value,
+                    "coffee": person_id in circle.coffee,
+                }
+            )
+    contributions: list[dict[str, Any]] = []
+    for task_id in await ports.tasks.involving(person_id):
+        found_task = await ports.tasks.get(task_id)
+        if found_task is None:
+            continue
+        task = found_task[0]
+        # Their own words, anonymous ones included: the export goes to them (or HR acting for them).
+        contributions += [
+            {"task_id": task.id, "kind": "solution", "id": item.id, "text": item.versions[-1].text}
+            for item in task.solutions.values()
+            if item.author_id == person_id
+        ]
+        contributions += [
+            {
+                "task_id": task.id,
+                "kind": "comment",
+                "id": item.id,
+                "anonymous": item.anonymous,
+                "text": item.versions[-1].text,
+            }
+            for item in task.comments.values()
+            if item.author_id == person_id
+        ]
+        contributions += [
+            {"task_id": task.id, "kind": "reflection", "text": item.text}
+            for item in task.reflections.values()
+            if item.person_id == person_id
+        ]
     return {
         "service": SERVICE,
         "person_id": person_id,
         "person": await ports.people.export(person_id),
         "programmes": programmes,
         "pairs": pairs,
+        "circles": circles,
+        "contributions": contributions,
     }
