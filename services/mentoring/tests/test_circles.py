@@ -8,6 +8,7 @@ import pytest
 
 from mentoring.service import circles as uc
 from mentoring.service import handlers
+from mentoring.service.ports import Ports
 from mentoring.tests.fakes import Clock, InMemoryAggregates, InMemoryAudit, InMemoryPeople, fake_ports, published
 from shared.contracts import mentoring as contracts
 from shared.errors import Conflict, Forbidden, Invalid
@@ -17,7 +18,7 @@ FACILITATOR = uc.Caller("fa-olga")
 MODERATOR = uc.Caller("mod-ivan", moderator=True)
 
 
-async def circle_with(ports: uc.Ports, *members: tuple[str, str]) -> str:
+async def circle_with(ports: Ports, *members: tuple[str, str]) -> str:
     circle = await uc.create_circle(
         ports, FACILITATOR, max_weekly_tasks=5, topic="CRM-автоматизации", description="Напоминания, шаблоны"
     )
@@ -26,7 +27,7 @@ async def circle_with(ports: uc.Ports, *members: tuple[str, str]) -> str:
     return circle.id
 
 
-async def task_in(ports: uc.Ports, circle_id: str, clock: Clock) -> str:
+async def task_in(ports: Ports, circle_id: str, clock: Clock) -> str:
     task = await uc.publish_task(
         ports,
         circle_id,
