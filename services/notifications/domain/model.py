@@ -35,6 +35,8 @@ class Template(StrEnum):
     PAIR_FORMED = "pair_formed"
     PAIR_AT_RISK = "pair_at_risk"
     CONCERN_RAISED = "concern_raised"
+    COFFEE_PAIR = "coffee_pair"
+    AUTHOR_REVEALED = "author_revealed"
 
     @property
     def category(self) -> str:
@@ -50,6 +52,8 @@ _CATEGORIES: dict[Template, str] = {
     Template.PAIR_FORMED: "mentoring",
     Template.PAIR_AT_RISK: "curator_alert",
     Template.CONCERN_RAISED: "curator_alert",
+    Template.COFFEE_PAIR: "peer_learning",
+    Template.AUTHOR_REVEALED: "privacy",
 }
 
 
@@ -91,6 +95,15 @@ def pair_at_risk(curator_id: str, reasons: list[str]) -> Notice:
 def concern_raised(curator_id: str) -> Notice:
     """Nothing about who or what: a concern is read in mentoring, by its curators."""
     return Notice(curator_id, Template.CONCERN_RAISED, {})
+
+
+def coffee_pair(person_id: str, partner_id: str) -> Notice:
+    return Notice(person_id, Template.COFFEE_PAIR, {"partner_id": partner_id})
+
+
+def author_revealed(author_id: str) -> Notice:
+    """The author of an anonymous comment learns a moderator revealed them (not to whom else: nobody)."""
+    return Notice(author_id, Template.AUTHOR_REVEALED, {})
 
 
 def message_id(cause_event_id: str, template: Template) -> str:

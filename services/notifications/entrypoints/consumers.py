@@ -55,6 +55,19 @@ def concern_raised(event: mentoring.ConcernRaisedV1, envelope: Envelope) -> list
     return [handlers.Notify(f"{envelope.id}/{curator}", model.concern_raised(curator)) for curator in event.curator_ids]
 
 
+def coffee_pair(event: mentoring.CoffeePairFormedV1, envelope: Envelope) -> list[handlers.Notify]:
+    first, second = event.person_ids
+    return [
+        handlers.Notify(f"{envelope.id}/{person}", model.coffee_pair(person, partner))
+        for person, partner in ((first, second), (second, first))
+    ]
+
+
+def author_revealed(event: mentoring.AuthorRevealedV1, envelope: Envelope) -> handlers.Notify:
+    # From the restricted topic: the author's own notice, never anyone else's.
+    return handlers.Notify(envelope.id, model.author_revealed(event.author_id))
+
+
 def register(
     consumer: ReliableConsumer, inbox: Inbox, people: People, directory: DirectoryCopy, audit: AuditLog | None = None
 ) -> None:
@@ -80,6 +93,8 @@ def register(
     consumer.on(mentoring.PairFormedV1, each(pair_formed))
     consumer.on(mentoring.PairAtRiskV1, each(pair_at_risk))
     consumer.on(mentoring.ConcernRaisedV1, each(concern_raised))
+    consumer.on(mentoring.CoffeePairFormedV1, each(coffee_pair))
+    consumer.on(mentoring.AuthorRevealedV1, handler(author_revealed))
 
     async def erase(person_id: str) -> None:
         await handlers.erase_person(person_id, inbox, people)

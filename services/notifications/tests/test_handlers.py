@@ -288,3 +288,25 @@ async def test_curators_hear_of_a_pair_at_risk_and_of_a_concern_without_its_word
     assert (await texts("c2", inbox, people))[1] == [
         "A mentoring pair you curate needs attention: goals have not moved."
     ]
+
+
+async def test_coffee_partners_hear_of_each_other_and_a_revealed_author_is_told() -> None:
+    inbox, people = InMemoryInbox(), InMemoryPeople()
+    coffee = mentoring.CoffeePairFormedV1(circle_id="c1", round_id="c1:2026-W48", person_ids=["ann", "bob"])
+    revealed = mentoring.AuthorRevealedV1(
+        circle_id="c1", task_id="t1", comment_id="k1", author_id="ann", moderator_id="mod"
+    )
+
+    for command in consumers.coffee_pair(coffee, envelope("ev-1", coffee)):
+        await handlers.notify(command, inbox, people)
+    await handlers.notify(consumers.author_revealed(revealed, envelope("ev-2", revealed)), inbox, people)
+
+    assert sorted((await texts("ann", inbox, people))[1]) == [
+        "A moderator revealed that you wrote one of your anonymous comments. The reason is recorded in the audit"
+        " log; you can ask for it.",
+        "Random coffee this week: you and bob from your learning circle. Pick a time that suits you both.",
+    ]
+    assert (await texts("bob", inbox, people))[1] == [
+        "Random coffee this week: you and ann from your learning circle. Pick a time that suits you both."
+    ]
+    assert (await texts("mod", inbox, people))[1] == []
