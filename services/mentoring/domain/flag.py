@@ -135,8 +135,8 @@ class Flag:
     def is_open(self) -> bool:
         return self.status is FlagStatus.OPEN
 
-    def resolve(self, moderator_id: str, outcome: str, note: str | None, now: datetime) -> None:
-        """Close the case once; hiding or editing someone's words needs a note saying why."""
+    def check_decision(self, outcome: str, note: str | None) -> tuple[FlagOutcome, str | None]:
+        """The decision as it would be recorded, or the refusal: lets a moderator's action be checked before it acts."""
         if not self.is_open:
             raise Conflict("this flag is already resolved", status=self.status.value)
         parsed = _parse(FlagOutcome, outcome, "outcome")
@@ -145,6 +145,11 @@ class Flag:
             raise Invalid(f"say why the item is {parsed.value}", field="note")
         if cleaned_note is not None and len(cleaned_note) > MAX_NOTE_LENGTH:
             raise Invalid(f"a note has at most {MAX_NOTE_LENGTH} characters", field="note")
+        return parsed, cleaned_note
+
+    def resolve(self, moderator_id: str, outcome: str, note: str | None, now: datetime) -> None:
+        """Close the case once; hiding or editing someone's words needs a note saying why."""
+        parsed, cleaned_note = self.check_decision(outcome, note)
         _require_aware(now)
         self.status = FlagStatus.RESOLVED
         self.outcome = parsed

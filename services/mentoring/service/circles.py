@@ -340,6 +340,8 @@ async def moderate(ports: Ports, flag_id: str, by: Caller, outcome: str, note: s
         raise Forbidden("only moderators handle flags")
     flag, _ = await load(ports.flags, flag_id, "flag")
     now = ports.clock()
+    # The flag refuses first (resolved already, a hide or an edit without a note): the item must not change then.
+    flag.check_decision(outcome, note)
 
     def apply(task: Task) -> None:
         match outcome:

@@ -1,11 +1,14 @@
 """Who may call which mentoring endpoint, checked route by route against the real servers.
 
 Curator routes belong to the curators *of that programme*; pair routes to the pair's members; a
-concern to the person who raised it and the programme's curators. Each example builds what it needs
+concern to the person who raised it and the programme's curators. A circle's routes belong to its
+members, or to those in the right circle role (the creator facilitates); a moderator acts in any circle,
+and moderation itself is the moderators' alone. Each example builds what it needs
 through the API itself, so the records are the ones a real caller would meet.
 """
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +25,10 @@ from tests.support.infra import Servers, isolated
 MISSING = "/programmes/does-not-exist"
 MISSING_PAIR = "/pairs/does-not-exist"
 MISSING_CONCERN = "/concerns/does-not-exist"
+MISSING_CIRCLE = "/circles/does-not-exist"
+MISSING_TASK = "/tasks/does-not-exist"
 CURATOR = ("curator",)
+MODERATOR = ("moderator",)
 
 
 def terms_body() -> dict[str, Any]:
@@ -386,7 +392,159 @@ async def test_authorisation_matrix(servers: Servers) -> None:
             "POST", path, {"outcome": "talked"}, owner_roles=CURATOR, missing_path=f"{MISSING_CONCERN}/resolution"
         )
 
-    P = "/programmes/{programme_id}"
+    # --- peer-learning circles: a circle's creator facilitates it (an expert, so tasks may go out) ---
+
+    async def circle(by: str = setup_curator, join_policy: str = "open") -> str:
+        body = {"topic": "CRM automations", "join_policy": join_policy}
+        return str((await call("POST", "/circles", employee(by), body))["id"])
+
+    async def enter(circle_id: str, person: str) -> None:
+        """The person joins (an open circle) or asks to (a circle that takes requests)."""
+        body = {"person_id": person, "experience": "beginner"}
+        await call("POST", f"/circles/{circle_id}/members", employee(person), body)
+
+    async def circle_task(by: str = setup_curator) -> tuple[str, str]:
+        """A fresh circle `by` facilitates, with one open task: the circle's id and the task's."""
+        circle_id = await circle(by)
+        published = await call("POST", f"/circles/{circle_id}/tasks", employee(by), task_body())
+        return circle_id, str(published["id"])
+
+    async def task(by: str = setup_curator) -> str:
+        return (await circle_task(by))[1]
+
+    async def solution(task_id: str, author: str) -> str:
+        """A published solution (its id is the caller's to choose, and the library's entry id: unique)."""
+        solution_id = f"s-{_short()}"
+        path = f"/tasks/{task_id}/solutions/{solution_id}"
+        await call("PUT", path, employee(author), {"text": "A rule in the CRM sends the reminder."})
+        await call("POST", f"{path}/publication", employee(author))
+        return solution_id
+
+    async def comment(task_id: str, solution_id: str, author: str, *, anonymous: bool = False) -> str:
+        body = {"text": "Does it skip clients on a payment plan?", "anonymous": anonymous}
+        posted = await call("POST", f"/tasks/{task_id}/solutions/{solution_id}/comments", employee(author), body)
+        return str(posted["id"])
+
+    def task_body() -> dict[str, Any]:
+        due = datetime.now(UTC).date() + timedelta(days=7)
+        return {"statement": "Set up a reminder for late payers", "expected_outcome": "It runs", "due": due.isoformat()}
+
+    async def see_circle(owner: str) -> Call:
+        return Call("GET", f"/circles/{await circle()}", missing_path=MISSING_CIRCLE)
+
+    async def join_circle(owner: str) -> Call:
+        body = {"person_id": owner, "experience": "practitioner"}
+        return Call("POST", f"/circles/{await circle()}/members", body, missing_path=f"{MISSING_CIRCLE}/members")
+
+    async def decide_join(owner: str) -> Call:
+        circle_id, asker = await circle(owner, join_policy="request"), f"asker-{_short()}"
+        await enter(circle_id, asker)
+        suffix = f"/requests/{asker}/decision"
+        return Call("POST", f"/circles/{circle_id}{suffix}", {"accept": True}, missing_path=MISSING_CIRCLE + suffix)
+
+    async def give_role(owner: str) -> Call:
+        circle_id, member = await circle(owner), f"member-{_short()}"
+        await enter(circle_id, member)
+        suffix = f"/members/{member}/role"
+        return Call("PUT", f"/circles/{circle_id}{suffix}", {"role": "reviewer"}, missing_path=MISSING_CIRCLE + suffix)
+
+    def membership(method: str, suffix: str, body: dict[str, Any] | None = None) -> Example:
+        """The owner's own membership of a circle someone else facilitates."""
+
+        async def example(owner: str) -> Call:
+            circle_id = await circle()
+            await enter(circle_id, owner)
+            path = suffix.format(person=owner)
+            return Call(method, f"/circles/{circle_id}{path}", body, missing_path=MISSING_CIRCLE + path)
+
+        return example
+
+    def own_circle(method: str, suffix: str, body: dict[str, Any] | None = None) -> Example:
+        """A request about a circle the owner facilitates."""
+
+        async def example(owner: str) -> Call:
+            return Call(method, f"/circles/{await circle(owner)}{suffix}", body, missing_path=MISSING_CIRCLE + suffix)
+
+        return example
+
+    def own_task(method: str, suffix: str, body: dict[str, Any] | None = None) -> Example:
+        """A request about an open task in a circle the owner facilitates."""
+
+        async def example(owner: str) -> Call:
+            return Call(method, f"/tasks/{await task(owner)}{suffix}", body, missing_path=MISSING_TASK + suffix)
+
+        return example
+
+    async def publish_solution(owner: str) -> Call:
+        task_id, suffix = await task(owner), f"/solutions/s-{_short()}"
+        await call("PUT", f"/tasks/{task_id}{suffix}", employee(owner), {"text": "A CRM rule"})
+        return Call("POST", f"/tasks/{task_id}{suffix}/publication", missing_path=f"{MISSING_TASK}{suffix}/publication")
+
+    def on_solution(method: str, suffix: str, body: dict[str, Any]) -> Example:
+        """A request about the owner's published solution (`{solution}` in the path or a body value names it)."""
+
+        async def example(owner: str) -> Call:
+            task_id = await task(owner)
+            solution_id = await solution(task_id, owner)
+            path = suffix.format(solution=solution_id)
+            filled = {key: solution_id if value == "{solution}" else value for key, value in body.items()}
+            return Call(method, f"/tasks/{task_id}{path}", filled, missing_path=MISSING_TASK + path)
+
+        return example
+
+    async def mark_helpful(owner: str) -> Call:
+        circle_id, task_id = await circle_task(owner)
+        solution_id, commenter = await solution(task_id, owner), f"member-{_short()}"
+        await enter(circle_id, commenter)
+        suffix = f"/comments/{await comment(task_id, solution_id, commenter)}/helpful"
+        return Call("POST", f"/tasks/{task_id}{suffix}", missing_path=MISSING_TASK + suffix)
+
+    async def practical_check(owner: str) -> Call:
+        circle_id, task_id = await circle_task(owner)
+        member = f"member-{_short()}"
+        await enter(circle_id, member)
+        body = {"person_id": member, "passed": True, "note": "Set the reminder up in front of me"}
+        return Call("POST", f"/tasks/{task_id}/checks", body, missing_path=f"{MISSING_TASK}/checks")
+
+    async def reflect(owner: str) -> Call:
+        task_id = await task(owner)
+        await call("POST", f"/tasks/{task_id}/closure", employee(owner))
+        body = {"text": "Reminders are rules, not reports"}
+        return Call("POST", f"/tasks/{task_id}/reflections", body, missing_path=f"{MISSING_TASK}/reflections")
+
+    def moderating(example: Example) -> Example:
+        """A moderator's request: the owner signs in as a moderator (no circle of their own is needed)."""
+
+        async def as_moderator(owner: str) -> Call:
+            return replace(await example(owner), owner_roles=MODERATOR)
+
+        return as_moderator
+
+    async def moderation_queue(owner: str) -> Call:
+        return Call("GET", "/moderation/flags")
+
+    async def decide_flag(owner: str) -> Call:
+        task_id = await task()
+        body = {"item_id": await solution(task_id, setup_curator), "reason": "spam", "text": "An advert"}
+        flagged = await call("POST", f"/tasks/{task_id}/flags", employee(setup_curator), body)
+        suffix = f"/{flagged['id']}/decision"
+        decision = {"outcome": "hidden", "note": "Adverts go to the noticeboard"}
+        return Call("POST", f"/moderation/flags{suffix}", decision, missing_path=f"/moderation/flags/missing{suffix}")
+
+    async def stored_item(owner: str) -> Call:
+        task_id = await task()
+        suffix = f"/items/{await solution(task_id, setup_curator)}"
+        return Call("GET", f"/tasks/{task_id}{suffix}", missing_path=MISSING_TASK + suffix)
+
+    async def reveal(owner: str) -> Call:
+        circle_id, task_id = await circle_task()
+        solution_id, commenter = await solution(task_id, setup_curator), f"member-{_short()}"
+        await enter(circle_id, commenter)
+        suffix = f"/comments/{await comment(task_id, solution_id, commenter, anonymous=True)}/reveal"
+        body = {"reason": "A threat to a colleague"}
+        return Call("POST", f"/tasks/{task_id}{suffix}", body, missing_path=MISSING_TASK + suffix)
+
+    P, C, T = "/programmes/{programme_id}", "/circles/{circle_id}", "/tasks/{task_id}"
     examples: dict[str, Example] = {
         "POST /programmes": about("POST", "/programmes", {"title": "Peer mentoring", "kind": "peer"}),
         f"GET {P}": get_programme,
@@ -434,6 +592,40 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         "GET /concerns/{concern_id}": see_concern,
         "POST /concerns/{concern_id}/actions": act,
         "POST /concerns/{concern_id}/resolution": resolve,
+        "POST /circles": about("POST", "/circles", {"topic": "Prompting", "experience": "practitioner"}),
+        "GET /circles": about("GET", "/circles"),
+        f"GET {C}": see_circle,
+        f"POST {C}/members": join_circle,
+        f"POST {C}/requests/{{person_id}}/decision": decide_join,
+        f"PUT {C}/members/{{person_id}}/role": give_role,
+        f"POST {C}/members/{{person_id}}/departure": membership("POST", "/members/{person}/departure"),
+        f"PUT {C}/members/{{person_id}}/coffee": membership("PUT", "/members/{person}/coffee", {"opt_in": True}),
+        f"GET {C}/coffee": own_circle("GET", "/coffee"),
+        f"POST {C}/tasks": own_circle("POST", "/tasks", task_body()),
+        f"GET {C}/tasks": own_circle("GET", "/tasks"),
+        f"GET {T}": own_task("GET", ""),
+        f"POST {T}/closure": own_task("POST", "/closure"),
+        f"PUT {T}/solutions/{{solution_id}}": own_task("PUT", "/solutions/s-mine", {"text": "A CRM rule"}),
+        f"POST {T}/solutions/{{solution_id}}/publication": publish_solution,
+        f"POST {T}/solutions/{{solution_id}}/comments": on_solution(
+            "POST", "/solutions/{solution}/comments", {"text": "Try a rule per client", "anonymous": True}
+        ),
+        f"POST {T}/comments/{{comment_id}}/helpful": mark_helpful,
+        f"POST {T}/checks": practical_check,
+        f"POST {T}/reflections": reflect,
+        f"GET {T}/reflections": own_task("GET", "/reflections"),
+        f"GET {T}/dominance": own_task("GET", "/dominance"),
+        f"POST {T}/flags": on_solution(
+            "POST", "/flags", {"item_id": "{solution}", "reason": "false_information", "text": "Wrong menu"}
+        ),
+        f"POST {T}/solutions/{{solution_id}}/promotion": on_solution(
+            "POST", "/solutions/{solution}/promotion", {"title": "Late payers", "summary": "A rule", "tags": ["crm"]}
+        ),
+        "GET /library": about("GET", "/library?text=reminder&tag=crm"),
+        "GET /moderation/flags": moderating(moderation_queue),
+        "POST /moderation/flags/{flag_id}/decision": moderating(decide_flag),
+        f"GET {T}/items/{{item_id}}": moderating(stored_item),
+        f"POST {T}/comments/{{comment_id}}/reveal": moderating(reveal),
         "GET /privacy/people/{person_id}": about("GET", "/privacy/people/{person}"),
         "GET /privacy/audit": about("GET", "/privacy/audit?subject_id={person}"),
         "GET /health/live": about("GET", "/health/live"),

@@ -2,6 +2,8 @@
 
 Issue 6's "Bad input": 422 naming the field, 409 for a clash with what exists, 403 for a record the
 caller may not see; and a curator sees that a pair met and for how long, never what was said.
+Issue 7's circles likewise: a task's bad values name the field; the weekly cap, helpful marks and
+closed tasks answer 409; members do not publish tasks and only moderators see flags and hidden content.
 """
 
 import uuid
@@ -55,6 +57,16 @@ def goal_body(**changes: Any) -> dict[str, Any]:
     due = datetime.now(UTC).date() + timedelta(days=30)
     text = "Build 3 dashboards with ai tools for the sales team"
     return {"text": text, "due": due.isoformat(), "topics": ["ai tools"], **changes}
+
+
+def task_body(**changes: Any) -> dict[str, Any]:
+    due = datetime.now(UTC).date() + timedelta(days=7)
+    return {
+        "statement": "Set up an automatic reminder for clients who pay late",
+        "expected_outcome": "The reminder goes out by itself",
+        "due": due.isoformat(),
+        **changes,
+    }
 
 
 def today() -> str:
@@ -128,6 +140,33 @@ class Owlery:
         pair_id = str(planned[0]["pair_id"])
         assert (await self.ok("GET", f"/pairs/{pair_id}", self.as_employee(mentee)))["status"] == "active"
         return programme_id, pair_id
+
+    # --- peer-learning circles: the creator facilitates (an expert, so tasks may go out at once) ---
+
+    async def circle(self, facilitator: str, *members: str, experience: str = "expert") -> str:
+        body = {"topic": "CRM automations", "experience": experience}
+        circle_id = str((await self.ok("POST", "/circles", self.as_employee(facilitator), body))["id"])
+        for member in members:
+            joining = {"person_id": member, "experience": "beginner"}
+            await self.ok("POST", f"/circles/{circle_id}/members", self.as_employee(member), joining)
+        return circle_id
+
+    async def task(self, circle_id: str, facilitator: str) -> str:
+        published = await self.ok("POST", f"/circles/{circle_id}/tasks", self.as_employee(facilitator), task_body())
+        return str(published["id"])
+
+    async def solution(self, task_id: str, author: str, *, publish: bool = True) -> str:
+        solution_id = f"s-{short()}"
+        path = f"/tasks/{task_id}/solutions/{solution_id}"
+        await self.ok("PUT", path, self.as_employee(author), {"text": "A CRM rule sends the reminder on day 3."})
+        if publish:
+            await self.ok("POST", f"{path}/publication", self.as_employee(author))
+        return solution_id
+
+    async def comment(self, task_id: str, solution_id: str, author: str, *, anonymous: bool = False) -> str:
+        body = {"text": "Does it skip clients on a payment plan?", "anonymous": anonymous}
+        path = f"/tasks/{task_id}/solutions/{solution_id}/comments"
+        return str((await self.ok("POST", path, self.as_employee(author), body))["id"])
 
 
 def refused_with(answer: httpx.Response, status: int, field: str | None = None) -> None:
@@ -319,3 +358,142 @@ async def test_a_curator_sees_that_a_pair_met_but_not_what_was_said(owlery: Owle
 
     # And the words are nowhere in the database as written: they are sealed.
     assert mentioning(await every_document(service.runtime.database), secret) == {}
+
+
+# --- peer-learning circles (issue 7) ------------------------------------------------------------------
+
+
+async def test_a_circle_task_with_bad_values_is_refused_naming_the_field(owlery: Owlery) -> None:
+    api = owlery.client
+    circle_id = await owlery.circle("fiona")
+    tasks, fiona = f"/circles/{circle_id}/tasks", owlery.as_employee("fiona")
+
+    for statement in ("", "   "):
+        refused_with(await api.post(tasks, json=task_body(statement=statement), headers=fiona), 422, "statement")
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    refused_with(await api.post(tasks, json=task_body(due=yesterday), headers=fiona), 422, "due")
+    refused_with(await api.post(tasks, json=task_body(due="next week"), headers=fiona), 422, "due")
+    refused_with(await api.post(tasks, json={**task_body(), "owner": "x"}, headers=fiona), 422, "owner")
+    assert await owlery.ok("GET", tasks, fiona) == []
+
+
+async def test_circle_clashes_are_409(owlery: Owlery) -> None:
+    api = owlery.client
+
+    # Too few experienced members: the facilitator is told how many more are needed.
+    beginners = await owlery.circle("gwen", experience="beginner")
+    answer = await api.post(f"/circles/{beginners}/tasks", json=task_body(), headers=owlery.as_employee("gwen"))
+    refused_with(answer, 409)
+    assert answer.json()["needed"] == 1, answer.text
+
+    # A sixth task in a rolling week, with the date the next slot frees (a week after the first task).
+    circle_id = await owlery.circle("fiona", "max", "nadia")
+    fiona, max_, nadia = (owlery.as_employee(person) for person in ("fiona", "max", "nadia"))
+    first_at = datetime.now(UTC)
+    task_ids = [await owlery.task(circle_id, "fiona") for _ in range(5)]
+    sixth = await api.post(f"/circles/{circle_id}/tasks", json=task_body(), headers=fiona)
+    refused_with(sixth, 409)
+    next_slot = datetime.fromisoformat(sixth.json()["next_slot"])
+    assert first_at + timedelta(days=7) <= next_slot <= datetime.now(UTC) + timedelta(days=7), sixth.text
+    assert sixth.json()["next_slot"] in sixth.json()["detail"]
+    assert len(await owlery.ok("GET", f"/circles/{circle_id}/tasks", fiona)) == 5
+
+    # Helpful marks: once each, and never on one's own comment (named or anonymous).
+    task_id = task_ids[0]
+    solution_id = await owlery.solution(task_id, "max")
+    named = await owlery.comment(task_id, solution_id, "nadia")
+    anonymous = await owlery.comment(task_id, solution_id, "nadia", anonymous=True)
+    helpful = f"/tasks/{task_id}/comments/{{}}/helpful"
+    await owlery.ok("POST", helpful.format(named), max_)
+    refused_with(await api.post(helpful.format(named), headers=max_), 409)
+    refused_with(await api.post(helpful.format(named), headers=nadia), 409)
+    refused_with(await api.post(helpful.format(anonymous), headers=nadia), 409)
+    task = await owlery.ok("GET", f"/tasks/{task_id}", fiona)
+    assert [c["helpful"] for c in task["solutions"][0]["comments"]] == [1, 0]
+
+    # Publishing to a closed task: a draft written in time cannot go out after the closure.
+    draft = await owlery.solution(task_id, "nadia", publish=False)
+    await owlery.ok("POST", f"/tasks/{task_id}/closure", fiona)
+    refused_with(await api.post(f"/tasks/{task_id}/solutions/{draft}/publication", headers=nadia), 409)
+    late = {"text": "Mine, a day late"}
+    refused_with(await api.put(f"/tasks/{task_id}/solutions/s-late", json=late, headers=fiona), 409)
+    refused_with(await api.post(f"/tasks/{task_id}/closure", headers=fiona), 409)
+
+
+async def test_circle_records_the_caller_may_not_see_are_403(owlery: Owlery) -> None:
+    api = owlery.client
+    circle_id = await owlery.circle("fiona", "max", "nadia")
+    fiona, max_, nadia = (owlery.as_employee(person) for person in ("fiona", "max", "nadia"))
+    outsider, moderator = owlery.as_employee("oscar"), owlery.issuer.headers("mila", "moderator")
+
+    # A member does not publish tasks (nor close them); an outsider does not even read them.
+    refused_with(await api.post(f"/circles/{circle_id}/tasks", json=task_body(), headers=max_), 403)
+    task_id = await owlery.task(circle_id, "fiona")
+    refused_with(await api.post(f"/tasks/{task_id}/closure", headers=max_), 403)
+    refused_with(await api.get(f"/tasks/{task_id}", headers=outsider), 403)
+    refused_with(await api.put(f"/tasks/{task_id}/solutions/s-x", json={"text": "Mine"}, headers=outsider), 403)
+
+    # Only moderators read the moderation queue: not the circle's facilitator, a curator or an admin.
+    secret = f"Call Ivan at home, he never pays {short()}"
+    solution_id = f"s-{short()}"
+    await owlery.ok("PUT", f"/tasks/{task_id}/solutions/{solution_id}", max_, {"text": secret})
+    await owlery.ok("POST", f"/tasks/{task_id}/solutions/{solution_id}/publication", max_)
+    flag = {"item_id": solution_id, "reason": "rudeness", "text": "Names a client"}
+    flagged = await owlery.ok("POST", f"/tasks/{task_id}/flags", nadia, flag)
+    for someone in (nadia, fiona, owlery.as_curator(), owlery.issuer.headers("adam", "admin")):
+        refused_with(await api.get("/moderation/flags", headers=someone), 403)
+        refused_with(
+            await api.post(f"/moderation/flags/{flagged['id']}/decision", json={"outcome": "hidden"}, headers=someone),
+            403,
+        )
+    queue = await owlery.ok("GET", "/moderation/flags", moderator)
+    assert [item["id"] for item in queue] == [flagged["id"]]
+    decision = {"outcome": "hidden", "note": "Clients are not named here"}
+    await owlery.ok("POST", f"/moderation/flags/{flagged['id']}/decision", moderator, decision)
+
+    # Hidden content stays stored for moderators only; members no longer see it in the task.
+    item = f"/tasks/{task_id}/items/{solution_id}"
+    for someone in (nadia, fiona, outsider):
+        answer = await api.get(item, headers=someone)
+        refused_with(answer, 403)
+        assert secret not in answer.text
+    assert secret not in (await api.get(f"/tasks/{task_id}", headers=nadia)).text
+    stored = await owlery.ok("GET", item, moderator)
+    assert (stored["hidden"], stored["versions"][-1]["text"]) == (True, secret)
+
+    # An anonymous author is revealed to nobody but a moderator.
+    other = await owlery.task(circle_id, "fiona")
+    answered = await owlery.solution(other, "fiona")
+    anonymous = await owlery.comment(other, answered, "nadia", anonymous=True)
+    reveal = f"/tasks/{other}/comments/{anonymous}/reveal"
+    for someone in (fiona, max_, nadia):
+        answer = await api.post(reveal, json={"reason": "Curious"}, headers=someone)
+        refused_with(answer, 403)
+        assert "nadia" not in answer.text
+
+
+async def test_a_refused_moderation_decision_changes_nothing(owlery: Owlery) -> None:
+    api, moderator = owlery.client, owlery.issuer.headers("mila", "moderator")
+    circle_id = await owlery.circle("fiona", "max", "nadia")
+    task_id = await owlery.task(circle_id, "fiona")
+    solution_id = await owlery.solution(task_id, "max")
+    flag = {"item_id": solution_id, "reason": "false_information", "text": "Day 3 is too early"}
+    flagged = await owlery.ok("POST", f"/tasks/{task_id}/flags", owlery.as_employee("nadia"), flag)
+    decision, item = f"/moderation/flags/{flagged['id']}/decision", f"/tasks/{task_id}/items/{solution_id}"
+
+    # Hiding or editing someone's words needs a note saying why: without one, the item stays as it was.
+    refused_with(await api.post(decision, json={"outcome": "hidden"}, headers=moderator), 422, "note")
+    edit = {"outcome": "edited", "text": "A CRM rule sends the reminder on day 5."}
+    refused_with(await api.post(decision, json=edit, headers=moderator), 422, "note")
+    refused_with(await api.post(decision, json={"outcome": "edited", "note": "Day 5"}, headers=moderator), 422, "text")
+    stored = await owlery.ok("GET", item, moderator)
+    assert (stored["hidden"], len(stored["versions"])) == (False, 1), stored
+    assert [queued["id"] for queued in await owlery.ok("GET", "/moderation/flags", moderator)] == [flagged["id"]]
+
+    # A flag is decided once: a second decision is refused and does not touch the item either.
+    await owlery.ok("POST", decision, moderator, {"outcome": "hidden", "note": "Wrong advice"})
+    refused_with(
+        await api.post(decision, json={"outcome": "restored", "note": "Changed my mind"}, headers=moderator), 409
+    )
+    assert (await owlery.ok("GET", item, moderator))["hidden"] is True
+    assert await owlery.ok("GET", "/moderation/flags", moderator) == []
