@@ -141,5 +141,9 @@ def bootstrap(settings: MentoringSettings | None = None) -> Mentoring:
     )
     consumers.register(runtime.consumer, ports=ports, people=people, audit=runtime.audit)
     runtime.every(settings.health_check_seconds, lambda: pairs.check_health(service.ports), "pair-health")
-    runtime.every(settings.coffee_check_seconds, lambda: circles.form_coffee_rounds(service.ports), "coffee-rounds")
+    runtime.every(
+        settings.coffee_check_seconds,
+        lambda: circles.form_coffee_rounds(service.ports, settings.coffee_memory_weeks),
+        "coffee-rounds",
+    )
     return service

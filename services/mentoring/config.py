@@ -31,6 +31,9 @@ class MentoringSettings(ServiceSettings):
     coffee_check_seconds: float = Field(
         3600.0, gt=0, description="How often circles without this week's random coffee get it"
     )
+    coffee_memory_weeks: int = Field(
+        8, ge=0, le=52, description="Two people are not paired for coffee again within this many weeks"
+    )
     max_weekly_tasks: int = Field(
         5, ge=1, le=20, description="Admin setting: the most tasks a circle may publish in a rolling week"
     )

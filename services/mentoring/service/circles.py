@@ -25,7 +25,7 @@ from shared.concurrency import ConcurrencyConflict
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.privacy.anonymity import reveal
 
-COFFEE_MEMORY_WEEKS = 8  # two people do not meet for coffee again within this many weeks
+COFFEE_MEMORY_WEEKS = 8  # by default two people do not meet for coffee again within this many weeks
 
 
 @dataclass(frozen=True)
@@ -461,7 +461,7 @@ async def coffee_partner(ports: Ports, circle_id: str, person_id: str) -> tuple[
     return week, found[0].partner_of(person_id) if found else None
 
 
-async def form_coffee_rounds(ports: Ports) -> int:
+async def form_coffee_rounds(ports: Ports, memory_weeks: int = COFFEE_MEMORY_WEEKS) -> int:
     """This week's coffee pairs in every circle that has none yet; how many rounds were formed.
 
     Runs periodically on every replica: a round's id is (circle, week), so only one insert wins.
@@ -473,7 +473,7 @@ async def form_coffee_rounds(ports: Ports) -> int:
         if len(circle.coffee) < 2 or await ports.coffee.get(round_id(circle.id, week)) is not None:
             continue
         recent: set[frozenset[str]] = set()
-        for weeks_back in range(1, COFFEE_MEMORY_WEEKS + 1):
+        for weeks_back in range(1, memory_weeks + 1):
             past = await ports.coffee.get(round_id(circle.id, week_of(today - timedelta(weeks=weeks_back))))
             if past is not None:
                 recent |= past[0].met()
