@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.persistence.mongo import connect
 from shared.settings import ServiceSettings
 
 
@@ -99,3 +101,22 @@ def isolated(settings_class: type[S], servers: Servers, service: str, **override
         **overrides,
     }
     return settings_class(**values)
+
+
+async def remove(servers: Servers, settings: ServiceSettings) -> None:
+    """Drop what an isolated service left behind: its database and the topics under its prefix."""
+    if not settings.topic_prefix:
+        raise ValueError("only an isolated service (one with a topic prefix) is removed: it would take every topic")
+    client = connect(servers.mongodb_url)
+    try:
+        await client.drop_database(settings.mongodb_database)
+    finally:
+        await client.close()
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers.kafka_bootstrap)
+    await admin.start()
+    try:
+        ours = [topic for topic in await admin.list_topics() if topic.startswith(settings.topic_prefix)]
+        if ours:
+            await admin.delete_topics(ours)
+    finally:
+        await admin.close()

@@ -7,7 +7,9 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from shared.contracts.base import IntegrationEvent
 from shared.messaging.cloudevents import OutboxEvent
+from shared.messaging.consumer import ReliableConsumer
 from shared.messaging.kafka import partitions_of
 
 T = TypeVar("T")
@@ -80,3 +82,23 @@ async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bo
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s; last value: {value!r}")
         await asyncio.sleep(0.1)
+
+
+async def deliver(consumer: ReliableConsumer, event: IntegrationEvent, source: str) -> None:
+    """Hand a service's consumer the record Kafka would deliver for this event, without a broker round trip."""
+    outbox = OutboxEvent.of(event, source=source, correlation_id="test")
+    key, value, headers = cloud_event_record(outbox)
+    record = ConsumerRecord(
+        topic=consumer.topic_prefix + event.topic,
+        partition=0,
+        offset=0,
+        timestamp=int(time.time() * 1000),
+        timestamp_type=0,
+        key=key,
+        value=value,
+        checksum=None,
+        serialized_key_size=len(key),
+        serialized_value_size=len(value),
+        headers=[(name, text.encode()) for name, text in headers.items()],
+    )
+    await consumer.handle_record(record)

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
 from enrolment.bootstrap import Enrolment, bootstrap
 from enrolment.config import EnrolmentSettings
@@ -23,9 +22,9 @@ from shared.contracts import directory
 from shared.contracts import enrolment as contracts
 from shared.errors import Invalid, NotFound
 from shared.messaging.cloudevents import OutboxEvent
-from shared.persistence.mongo import Document, connect
+from shared.persistence.mongo import Document
 from shared.persistence.versioned import PENDING, PUBLISHED
-from tests.support.infra import Servers, unique
+from tests.support.infra import Servers, isolated, remove, unique
 from tests.support.kafka import cloud_event_record, eventually, produce
 from tests.support.storage import every_document, mentioning
 
@@ -36,28 +35,11 @@ DAY, WEEK = timedelta(days=1), timedelta(weeks=1)
 
 
 @pytest.fixture
-async def settings(servers: Servers, unique_name: str) -> AsyncIterator[EnrolmentSettings]:
+async def settings(servers: Servers) -> AsyncIterator[EnrolmentSettings]:
     """A service instance whose database, topics and consumer group are its own, removed afterwards."""
-    yield EnrolmentSettings(
-        kafka_bootstrap_servers=servers.kafka_bootstrap,
-        mongodb_url=servers.mongodb_url,
-        mongodb_database=f"owlery_enrolment_{unique_name}",
-        topic_prefix=f"{unique_name}.",
-        consumer_group=f"enrolment_{unique_name}",
-    )
-    client = connect(servers.mongodb_url)
-    try:
-        await client.drop_database(f"owlery_enrolment_{unique_name}")
-    finally:
-        await client.close()
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers.kafka_bootstrap)
-    await admin.start()
-    try:
-        ours = [topic for topic in await admin.list_topics() if topic.startswith(f"{unique_name}.")]
-        if ours:
-            await admin.delete_topics(ours)
-    finally:
-        await admin.close()
+    isolated_settings = isolated(EnrolmentSettings, servers, "enrolment")
+    yield isolated_settings
+    await remove(servers, isolated_settings)
 
 
 def profile(person_id: str) -> directory.PersonUpsertedV1:

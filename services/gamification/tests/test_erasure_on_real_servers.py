@@ -6,23 +6,19 @@ the entries is still pending when the person is erased.
 """
 
 import re
-import time
 from collections.abc import AsyncIterator
 from typing import Literal
 
 import pytest
-from aiokafka import ConsumerRecord
 from bson import json_util
 
 from gamification.bootstrap import Gamification, bootstrap
 from gamification.config import GamificationSettings
 from gamification.service import handlers
 from shared.contracts import directory, enrolment, mentoring
-from shared.contracts.base import IntegrationEvent
-from shared.messaging.cloudevents import OutboxEvent
-from shared.persistence.mongo import Document, connect
-from tests.support.infra import Servers, unique
-from tests.support.kafka import cloud_event_record
+from shared.persistence.mongo import Document
+from tests.support.infra import Servers, isolated, remove, unique
+from tests.support.kafka import deliver
 from tests.support.storage import every_document
 
 pytestmark = pytest.mark.infra
@@ -31,15 +27,9 @@ STAND_IN = re.compile(r"former-employee-[0-9a-f]{12}")
 
 
 @pytest.fixture
-async def service(servers: Servers, unique_name: str) -> AsyncIterator[Gamification]:
+async def service(servers: Servers) -> AsyncIterator[Gamification]:
     """A service instance whose database and consumer group are its own, dropped afterwards."""
-    settings = GamificationSettings(
-        kafka_bootstrap_servers=servers.kafka_bootstrap,
-        mongodb_url=servers.mongodb_url,
-        mongodb_database=unique_name,
-        topic_prefix=f"{unique_name}.",
-        consumer_group=unique_name,
-    )
+    settings = isolated(GamificationSettings, servers, "gamification")
     built = bootstrap(settings)
     await built.runtime.consumer.ensure_indexes()
     await built.ledger.ensure_indexes()
@@ -47,31 +37,7 @@ async def service(servers: Servers, unique_name: str) -> AsyncIterator[Gamificat
         yield built
     finally:
         await built.runtime.client.close()
-        client = connect(servers.mongodb_url)
-        try:
-            await client.drop_database(unique_name)
-        finally:
-            await client.close()
-
-
-async def deliver(service: Gamification, event: IntegrationEvent, source: str) -> None:
-    """Hand the consumer the record Kafka would deliver for this event."""
-    outbox = OutboxEvent.of(event, source=source, correlation_id="test")
-    key, value, headers = cloud_event_record(outbox)
-    record = ConsumerRecord(
-        topic=service.runtime.consumer.topic_prefix + event.topic,
-        partition=0,
-        offset=0,
-        timestamp=int(time.time() * 1000),
-        timestamp_type=0,
-        key=key,
-        value=value,
-        checksum=None,
-        serialized_key_size=len(key),
-        serialized_value_size=len(value),
-        headers=[(name, text.encode()) for name, text in headers.items()],
-    )
-    await service.runtime.consumer.handle_record(record)
+        await remove(servers, settings)
 
 
 def upserted(person_id: str, name: str) -> directory.PersonUpsertedV1:
@@ -134,16 +100,16 @@ async def totals_per_rule(service: Gamification) -> dict[str, int]:
 async def test_an_erased_persons_id_is_nowhere_and_the_points_per_rule_are_intact(service: Gamification) -> None:
     ann, bob = unique("ann"), unique("bob")
     for person, name in ((ann, "Ann"), (bob, "Bob")):
-        await deliver(service, upserted(person, name), "/owlery/directory")
+        await deliver(service.runtime.consumer, upserted(person, name), "/owlery/directory")
     for deed in (enrolled(ann), enrolled(ann), registered(ann, "mentor"), enrolled(bob), registered(bob, "mentee")):
-        await deliver(service, deed, "/owlery/enrolment")
+        await deliver(service.runtime.consumer, deed, "/owlery/enrolment")
     assert (await handlers.export_person(ann, service.ledger, service.people))["balance"] == 35
     totals = await totals_per_rule(service)
     assert totals == {"enrolment.enrolled": 30, "mentoring.mentor_registered": 15, "mentoring.mentee_registered": 5}
     before = await everything(service)
     assert {name for name, _ in mentions(before, ann)} == {"ledger", "people"}
 
-    await deliver(service, erased(ann), "/owlery/directory")
+    await deliver(service.runtime.consumer, erased(ann), "/owlery/directory")
 
     after = await everything(service)
     # The only trace is the directory copy's tombstone: the bare id, so a replayed upsert cannot revive Ann.
@@ -173,7 +139,7 @@ async def test_an_erased_persons_id_is_nowhere_and_the_points_per_rule_are_intac
     assert await everything(service) == after
 
     # A deed of Ann's still on its way counts, for a former employee.
-    await deliver(service, enrolled(ann), "/owlery/enrolment")
+    await deliver(service.runtime.consumer, enrolled(ann), "/owlery/enrolment")
     late = await everything(service)
     assert [name for name, _ in mentions(late, ann)] == ["people"]
     assert await totals_per_rule(service) == {**totals, "enrolment.enrolled": 40}

@@ -5,7 +5,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
 from mentoring.bootstrap import Mentoring, bootstrap
 from mentoring.config import MentoringSettings
@@ -16,9 +15,8 @@ from shared.contracts import directory
 from shared.contracts.base import contract_for
 from shared.errors import Invalid
 from shared.messaging.cloudevents import OutboxEvent
-from shared.persistence.mongo import connect
 from shared.persistence.versioned import PENDING, PUBLISHED
-from tests.support.infra import Servers, unique
+from tests.support.infra import Servers, isolated, remove, unique
 from tests.support.kafka import cloud_event_record, eventually, produce
 from tests.support.storage import every_document, mentioning
 
@@ -26,28 +24,11 @@ pytestmark = pytest.mark.infra
 
 
 @pytest.fixture
-async def settings(servers: Servers, unique_name: str) -> AsyncIterator[MentoringSettings]:
+async def settings(servers: Servers) -> AsyncIterator[MentoringSettings]:
     """A service instance whose database, topics and consumer group are its own, removed afterwards."""
-    yield MentoringSettings(
-        kafka_bootstrap_servers=servers.kafka_bootstrap,
-        mongodb_url=servers.mongodb_url,
-        mongodb_database=f"owlery_mentoring_{unique_name}",
-        topic_prefix=f"{unique_name}.",
-        consumer_group=f"mentoring_{unique_name}",
-    )
-    client = connect(servers.mongodb_url)
-    try:
-        await client.drop_database(f"owlery_mentoring_{unique_name}")
-    finally:
-        await client.close()
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers.kafka_bootstrap)
-    await admin.start()
-    try:
-        ours = [topic for topic in await admin.list_topics() if topic.startswith(f"{unique_name}.")]
-        if ours:
-            await admin.delete_topics(ours)
-    finally:
-        await admin.close()
+    isolated_settings = isolated(MentoringSettings, servers, "mentoring")
+    yield isolated_settings
+    await remove(servers, isolated_settings)
 
 
 def profile(person_id: str) -> directory.PersonUpsertedV1:

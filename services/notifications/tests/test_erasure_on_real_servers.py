@@ -5,38 +5,28 @@ the directory copy and of the erasure is what is tested. After an erasure the pe
 in the database but in the directory copy's tombstone.
 """
 
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from aiokafka import ConsumerRecord
 from bson import json_util
 
 from notifications.bootstrap import Notifications, bootstrap
 from notifications.config import NotificationsSettings
 from notifications.service import handlers
 from shared.contracts import directory, enrolment, gamification
-from shared.contracts.base import IntegrationEvent
-from shared.messaging.cloudevents import OutboxEvent
-from shared.persistence.mongo import Document, connect
-from tests.support.infra import Servers, unique
-from tests.support.kafka import cloud_event_record
+from shared.persistence.mongo import Document
+from tests.support.infra import Servers, isolated, remove, unique
+from tests.support.kafka import deliver
 from tests.support.storage import every_document
 
 pytestmark = pytest.mark.infra
 
 
 @pytest.fixture
-async def service(servers: Servers, unique_name: str) -> AsyncIterator[Notifications]:
+async def service(servers: Servers) -> AsyncIterator[Notifications]:
     """A service instance whose database and consumer group are its own, dropped afterwards."""
-    settings = NotificationsSettings(
-        kafka_bootstrap_servers=servers.kafka_bootstrap,
-        mongodb_url=servers.mongodb_url,
-        mongodb_database=unique_name,
-        topic_prefix=f"{unique_name}.",
-        consumer_group=unique_name,
-    )
+    settings = isolated(NotificationsSettings, servers, "notifications")
     built = bootstrap(settings)
     await built.runtime.consumer.ensure_indexes()
     await built.inbox.ensure_indexes()
@@ -44,31 +34,7 @@ async def service(servers: Servers, unique_name: str) -> AsyncIterator[Notificat
         yield built
     finally:
         await built.runtime.client.close()
-        client = connect(servers.mongodb_url)
-        try:
-            await client.drop_database(unique_name)
-        finally:
-            await client.close()
-
-
-async def deliver(service: Notifications, event: IntegrationEvent, source: str) -> None:
-    """Hand the consumer the record Kafka would deliver for this event."""
-    outbox = OutboxEvent.of(event, source=source, correlation_id="test")
-    key, value, headers = cloud_event_record(outbox)
-    record = ConsumerRecord(
-        topic=service.runtime.consumer.topic_prefix + event.topic,
-        partition=0,
-        offset=0,
-        timestamp=int(time.time() * 1000),
-        timestamp_type=0,
-        key=key,
-        value=value,
-        checksum=None,
-        serialized_key_size=len(key),
-        serialized_value_size=len(value),
-        headers=[(name, text.encode()) for name, text in headers.items()],
-    )
-    await service.runtime.consumer.handle_record(record)
+        await remove(servers, settings)
 
 
 def upserted(person_id: str, name: str, locale: directory.Locale) -> directory.PersonUpsertedV1:
@@ -128,13 +94,13 @@ async def texts(service: Notifications, person_id: str) -> tuple[str, list[str]]
 
 async def test_the_directory_language_wins_and_an_erased_persons_id_is_nowhere(service: Notifications) -> None:
     ann, bob = unique("ann"), unique("bob")
-    await deliver(service, enrolled(ann, "en"), "/owlery/enrolment")
-    await deliver(service, points(ann), "/owlery/gamification")
-    await deliver(service, enrolled(bob, "en"), "/owlery/enrolment")
+    await deliver(service.runtime.consumer, enrolled(ann, "en"), "/owlery/enrolment")
+    await deliver(service.runtime.consumer, points(ann), "/owlery/gamification")
+    await deliver(service.runtime.consumer, enrolled(bob, "en"), "/owlery/enrolment")
     assert (await texts(service, ann))[0] == "en"  # what the enrolment told, until the directory speaks
 
-    await deliver(service, upserted(ann, "Ann", "ru"), "/owlery/directory")
-    await deliver(service, upserted(bob, "Bob", "en"), "/owlery/directory")
+    await deliver(service.runtime.consumer, upserted(ann, "Ann", "ru"), "/owlery/directory")
+    await deliver(service.runtime.consumer, upserted(bob, "Bob", "en"), "/owlery/directory")
 
     assert await texts(service, ann) == (
         "ru",
@@ -148,7 +114,7 @@ async def test_the_directory_language_wins_and_an_erased_persons_id_is_nowhere(s
     assert {name for name, _ in mentions(before, ann)} == {"inbox", "learned_locales", "people"}
 
     await deliver(
-        service,
+        service.runtime.consumer,
         directory.PersonErasedV1(person_id=ann, requested_by="hr-admin", reason="left; asked to be forgotten"),
         "/owlery/directory",
     )
@@ -172,7 +138,7 @@ async def test_the_directory_language_wins_and_an_erased_persons_id_is_nowhere(s
     assert await everything(service) == after
 
     # An event about Ann still on its way brings nothing of hers back.
-    await deliver(service, enrolled(ann, "ru"), "/owlery/enrolment")
+    await deliver(service.runtime.consumer, enrolled(ann, "ru"), "/owlery/enrolment")
     assert [name for name, _ in mentions(await everything(service), ann)] == ["people"]
 
 
@@ -181,7 +147,7 @@ async def test_languages_learned_before_the_directory_move_out_of_its_collection
     people = service.runtime.database["people"]
     # As the service wrote them before the directory existed: person id -> language, in `people`.
     await people.insert_one({"_id": ann, "locale": "ru", "updated_at": datetime.now(UTC)})
-    await deliver(service, upserted(bob, "Bob", "en"), "/owlery/directory")
+    await deliver(service.runtime.consumer, upserted(bob, "Bob", "en"), "/owlery/directory")
     bobs_copy = await people.find_one({"_id": bob})
 
     await service.people.move_legacy_locales()
