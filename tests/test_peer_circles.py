@@ -20,7 +20,7 @@ import httpx
 
 from shared.contracts import mentoring as contracts
 from shared.persistence.mongo import connect
-from tests.support.kafka import eventually, header, read_topic
+from tests.support.kafka import caught_up, eventually, header, produce, read_topic
 from tests.support.platform import SCIM_TOKEN, Platform
 
 SCIM = {"Authorization": f"Bearer {SCIM_TOKEN}"}
@@ -383,3 +383,35 @@ async def test_a_circle_from_creation_to_a_closed_task_in_the_library(platform: 
     )
     revoked = [data for kind, data in restricted if kind == contracts.HelpfulCreditsRevokedV1.ce_type]
     assert [(r["comment_id"], r["author_id"], r["marks"]) for r in revoked] == [(wrong["id"], vera, 1)]
+
+    # --- gamification: the real author is credited, a hidden comment's points go back, redelivery changes nothing
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def helpful_points(person: str) -> list[tuple[str, int, str | None]]:
+            url = f"{platform.url('gamification')}/people/{person}/points"
+            ledger = (await expect(await client.get(url, headers=platform.headers(person))))["ledger"]
+            return sorted((e["rule"], e["points"], e["cause_event_id"]) for e in ledger if "helpful" in e["rule"])
+
+        boris_points = await eventually(lambda: helpful_points(boris), lambda found: len(found) == 2, timeout=30)
+        # Credited for his anonymous question, with nothing in the entry to match it to the public mark.
+        assert boris_points == [("helpful-comment", 5, None), ("helpful-comment", 5, None)]
+        vera_points = await eventually(lambda: helpful_points(vera), lambda found: len(found) == 2, timeout=30)
+        assert sorted(points for _, points, _ in vera_points) == [-5, 5]  # hidden: taken back
+
+        async def everyone() -> dict[str, list[dict[str, Any]]]:
+            books = {}
+            for person in (anna, boris, vera, olga, pavel):
+                url = f"{platform.url('gamification')}/people/{person}/points"
+                books[person] = (await expect(await client.get(url, headers=platform.headers(person))))["ledger"]
+            return books
+
+        before = await everyone()
+        for topic in (contracts.TOPIC, contracts.RESTRICTED_TOPIC):
+            name = platform.topic_prefix + topic
+            records = await read_topic(platform.servers.kafka_bootstrap, name, at_least=1, settle=1)
+            repeated = [(r.key, r.value or b"", {k: bytes(v).decode() for k, v in r.headers or ()}) for r in records]
+            await produce(platform.servers.kafka_bootstrap, name, repeated)  # every event delivered once more
+        topics = [platform.topic_prefix + topic for topic in (contracts.TOPIC, contracts.RESTRICTED_TOPIC)]
+        group = f"{platform.name}-gamification"
+        await eventually(lambda: caught_up(platform.servers.kafka_bootstrap, group, topics), bool, timeout=60)
+        assert await everyone() == before

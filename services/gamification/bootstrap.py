@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 
 from gamification.adapters.ledger import COLLECTION, MongoLedger
+from gamification.adapters.rules import MongoRules
 from gamification.config import GamificationSettings
 from gamification.entrypoints import consumers
-from shared.contracts.gamification import PointsAwardedV1
+from shared.contracts.gamification import PointsAwardedV1, RestrictedPointsAwardedV1, RuleSetChangedV1
 from shared.observability import configure_logging
 from shared.persistence.people import DirectoryCopy
+from shared.persistence.versioned import VersionedStore
 from shared.runtime import ServiceRuntime
 
 PEOPLE_FIELDS = ("display_name", "department")
@@ -18,6 +20,7 @@ PEOPLE_FIELDS = ("display_name", "department")
 class Gamification:
     runtime: ServiceRuntime
     ledger: MongoLedger
+    rules: MongoRules
     people: DirectoryCopy
     """This service's copy of the directory (the `people` collection); pass it to the privacy use cases."""
 
@@ -26,10 +29,16 @@ def bootstrap(settings: GamificationSettings | None = None) -> Gamification:
     settings = settings or GamificationSettings()
     configure_logging("gamification", settings.log_level)
     runtime = ServiceRuntime(
-        settings, name="gamification", publishes=[PointsAwardedV1], outbox_collections=[COLLECTION]
+        settings,
+        name="gamification",
+        publishes=[PointsAwardedV1, RestrictedPointsAwardedV1, RuleSetChangedV1],
+        outbox_collections=[COLLECTION, "rulesets_commits"],
     )
     ledger = MongoLedger(runtime.database, on_append=runtime.relay.notify)
+    store = VersionedStore(runtime.database, "rulesets", on_commit=runtime.relay.notify)
+    rules = MongoRules(store)
     people = DirectoryCopy(runtime.database, fields=PEOPLE_FIELDS)
     runtime.on_start(ledger.ensure_indexes)
-    consumers.register(runtime.consumer, ledger, people, runtime.audit)
-    return Gamification(runtime=runtime, ledger=ledger, people=people)
+    runtime.on_start(store.ensure_indexes)
+    consumers.register(runtime.consumer, ledger, people, rules, runtime.audit)
+    return Gamification(runtime=runtime, ledger=ledger, rules=rules, people=people)

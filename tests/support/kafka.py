@@ -102,3 +102,21 @@ async def deliver(consumer: ReliableConsumer, event: IntegrationEvent, source: s
         headers=[(name, text.encode()) for name, text in headers.items()],
     )
     await consumer.handle_record(record)
+
+
+async def caught_up(bootstrap: str, group: str, topics: list[str]) -> bool:
+    """True once the consumer group has committed every record now in `topics` (it has handled them all)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        partitions = [TopicPartition(topic, p) for topic in topics for p in await partitions_of(bootstrap, topic)]
+        ends = await consumer.end_offsets(partitions)
+        return all(ends[tp] == 0 or (tp in committed and committed[tp].offset >= ends[tp]) for tp in partitions)
+    finally:
+        await consumer.stop()
+        await admin.close()

@@ -1,12 +1,16 @@
 """The ledger in MongoDB: one document per entry, keyed by its deed-derived id, carrying its outbox."""
 
+import functools
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from gamification.domain.engine import PastEntry
 from gamification.domain.ledger import LedgerEntry
-from shared.contracts.gamification import PointsAwardedV1
+from shared.contracts.base import IntegrationEvent
+from shared.contracts.gamification import PointsAwardedV1, RestrictedPointsAwardedV1
 from shared.messaging.cloudevents import OutboxEvent
 from shared.observability import current_correlation_id
 from shared.persistence.erasures import replace_value
@@ -28,11 +32,13 @@ class MongoLedger:
         await ensure_outbox_indexes(self.database, COLLECTION)
 
     async def append(self, entry: LedgerEntry) -> bool:
-        event = PointsAwardedV1(
+        contract = RestrictedPointsAwardedV1 if entry.restricted else PointsAwardedV1
+        event: IntegrationEvent = contract(
             entry_id=entry.id,
             person_id=entry.person_id,
             points=entry.points,
             rule=entry.rule,
+            rule_version=entry.rule_version,
             cause_event_id=entry.cause_event_id,
             cause_event_type=entry.cause_event_type,
         )
@@ -46,15 +52,35 @@ class MongoLedger:
                 "person_id": entry.person_id,
                 "points": entry.points,
                 "rule": entry.rule,
+                "rule_version": entry.rule_version,
                 "cause_event_id": entry.cause_event_id,
                 "cause_event_type": entry.cause_event_type,
                 "awarded_at": entry.awarded_at,
+                "subject": entry.subject,
+                "reverses": entry.reverses,
+                "restricted": entry.restricted,
                 **outbox_fields(outbox),
             },
         )
         if added and self.on_append is not None:
             self.on_append(COLLECTION, entry.id)
         return added
+
+    async def awarded_since(self, rule: str, person_id: str, since: datetime) -> list[datetime]:
+        """When the person was awarded under the rule since `since` (corrections left out), for caps and cooldowns."""
+        cursor = self.entries_collection.find(
+            {"person_id": person_id, "rule": rule, "awarded_at": {"$gte": since}, "reverses": None},
+            {"awarded_at": 1},
+        )
+        return [_aware(doc["awarded_at"]) async for doc in cursor]
+
+    async def entries_about(self, rule: str, subject: str, person_id: str) -> list[PastEntry]:
+        """The person's entries under the rule about `subject`; reversed where a standing correction cancels them."""
+        docs = await self.entries_collection.find(
+            {"person_id": person_id, "subject": subject}, {"rule": 1, "points": 1, "reverses": 1}
+        ).to_list()
+        cancelled = _standing_reversals(docs)
+        return [PastEntry(doc["_id"], doc["points"], doc["_id"] in cancelled) for doc in docs if doc["rule"] == rule]
 
     async def balance(self, person_id: str) -> int:
         # Summed from the entries, never kept as a counter: FerretDB applies increments as read-then-replace.
@@ -72,18 +98,7 @@ class MongoLedger:
             .skip(offset)
             .limit(limit)
         )
-        return [
-            LedgerEntry(
-                id=doc["_id"],
-                person_id=doc["person_id"],
-                points=doc["points"],
-                rule=doc["rule"],
-                cause_event_id=doc["cause_event_id"],
-                cause_event_type=doc["cause_event_type"],
-                awarded_at=doc["awarded_at"],
-            )
-            async for doc in cursor
-        ]
+        return [_entry(doc) async for doc in cursor]
 
     async def reattribute(self, person_id: str, replacement: str) -> int:
         """Give the person's entries and their outbox events to `replacement` (erasure; see the port).
@@ -100,3 +115,37 @@ class MongoLedger:
                 {"_id": doc["_id"]}, {"$set": {"person_id": replacement, "events": events}}
             )
         return len(found)
+
+
+def _entry(doc: Document) -> LedgerEntry:
+    return LedgerEntry(
+        id=doc["_id"],
+        person_id=doc["person_id"],
+        points=doc["points"],
+        rule=doc["rule"],
+        cause_event_id=doc["cause_event_id"],
+        cause_event_type=doc["cause_event_type"],
+        awarded_at=doc["awarded_at"],
+        rule_version=doc.get("rule_version", 1),
+        subject=doc.get("subject"),
+        reverses=doc.get("reverses"),
+        restricted=doc.get("restricted", False),
+    )
+
+
+def _standing_reversals(docs: list[Document]) -> set[str]:
+    """Ids cancelled by a correction that itself stands (a restore cancels a revoke, which then no longer cancels)."""
+    corrections: dict[str, list[str]] = {}
+    for doc in docs:
+        if doc.get("reverses"):
+            corrections.setdefault(doc["reverses"], []).append(doc["_id"])
+
+    @functools.cache
+    def cancelled(entry_id: str) -> bool:
+        return any(not cancelled(correction) for correction in corrections.get(entry_id, ()))
+
+    return {entry_id for entry_id in corrections if cancelled(entry_id)}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

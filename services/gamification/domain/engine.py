@@ -43,7 +43,7 @@ Change = Literal["created", "edited", "deactivated"]
 MIN_POINTS = 1
 MAX_POINTS = 1000
 MAX_TITLE_LENGTH = 120
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(r"^[a-z0-9]+(?:[-._][a-z0-9]+)*$")  # "helpful-comment", "enrolment.enrolled"
 MAX_SLUG_LENGTH = 64
 OWN_EVENTS_PREFIX = "com.owlery.gamification."  # points for awarding points would feed on themselves
 ENTRY_ID_LENGTH = 32  # hex characters of sha256: ids never show the person they credit
@@ -180,7 +180,7 @@ def validate_rule(rule: Rule) -> None:
     """
     if not SLUG.match(rule.id) or len(rule.id) > MAX_SLUG_LENGTH:
         raise Invalid(
-            f"a rule id is a slug of lower-case letters, digits and single hyphens, at most {MAX_SLUG_LENGTH} long",
+            f"a rule id is lower-case letters and digits joined by single - . or _, at most {MAX_SLUG_LENGTH} long",
             field="id",
         )
     if not _is_int(rule.version) or rule.version < 1:
@@ -333,12 +333,13 @@ class RuleSet:
         )
 
     def to_state(self) -> dict[str, Any]:
-        return {"version": self.version, "rules": [rule.to_state() for _, rule in sorted(self.rules.items())]}
+        # Not "version": the versioned store keeps its own version under that name in the head document.
+        return {"ruleset_version": self.version, "rules": [rule.to_state() for _, rule in sorted(self.rules.items())]}
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> "RuleSet":
         rules = (Rule.from_state(item) for item in state["rules"])
-        return cls(version=state["version"], rules={rule.id: rule for rule in rules})
+        return cls(version=state["ruleset_version"], rules={rule.id: rule for rule in rules})
 
 
 # ------------------------------------------------------------------------------------ pricing
@@ -565,6 +566,33 @@ MIN_MEETING_MINUTES = 15  # a two-minute "meeting" logged for points earns none
 # once per participant, so crediting it would pay the trainer per head and per correction).
 # Order matters: a reversal comes after the rule it cancels.
 STARTING_RULES: tuple[Rule, ...] = (
+    # Taking part at all: the rules Owlery started with, kept under their first ids.
+    Rule(
+        "enrolment.enrolled",
+        "com.owlery.enrolment.application.enrolled.v1",
+        credits="person_id",
+        points=10,
+        title_ru="Зачисление на курс",
+        title_en="Enrolled in a course",
+    ),
+    Rule(
+        "mentoring.mentor_registered",
+        "com.owlery.mentoring.participant.registered.v1",
+        credits="person_id",
+        points=15,
+        conditions=(Condition("role", "eq", "mentor"),),
+        title_ru="Ментор в программе менторства",
+        title_en="Became a mentor",
+    ),
+    Rule(
+        "mentoring.mentee_registered",
+        "com.owlery.mentoring.participant.registered.v1",
+        credits="person_id",
+        points=5,
+        conditions=(Condition("role", "eq", "mentee"),),
+        title_ru="Участие в программе менторства",
+        title_en="Joined a mentoring programme",
+    ),
     Rule(
         "enrolment-completed",
         COMPLETION_DECIDED,

@@ -1,9 +1,10 @@
-"""The points ledger: append-only entries, one per (deed, rule), never changed once written.
+"""The points ledger: append-only entries, never changed once written.
 
-An entry's id derives from the event that caused it and the rule that priced it, so the same
-deed can never be credited twice, however often its event is delivered. The one exception to
-"never changed" is erasure: an erased person's entries stay (totals per rule keep their sums) but
-are re-attributed to a former employee, a random stand-in that cannot be traced back to them.
+An entry's id derives from the rule version that priced it, the event that caused it and the person
+credited (see `engine.entry_id`), so the same deed can never be credited twice, however often its event
+is delivered. A correction is a new entry pointing at the one it cancels. The one exception to "never
+changed" is erasure: an erased person's entries stay (totals per rule keep their sums) but are
+re-attributed to a former employee, a random stand-in that cannot be traced back to them.
 """
 
 import secrets
@@ -11,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from gamification.domain.rules import Rule
+from gamification.domain.engine import Award
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class Deed:
     event_id: str
     event_type: str
     data: dict[str, Any]
+    at: datetime
+    restricted: bool = False
+    """It came from a restricted topic: it names the real author of anonymous content."""
 
 
 @dataclass(frozen=True)
@@ -32,9 +36,32 @@ class LedgerEntry:
     cause_event_id: str
     cause_event_type: str
     awarded_at: datetime
+    rule_version: int = 1
+    subject: str | None = None
+    """What the deed was about (a comment, a solution), so a reversal can find it; never shown to anyone."""
+    reverses: str | None = None
+    """The entry this one cancels."""
+    restricted: bool = False
+    """Priced from a restricted event: its PointsAwarded goes to the restricted topic only."""
 
     def attributed_to(self, person_id: str) -> "LedgerEntry":
         return replace(self, person_id=person_id)
+
+    @classmethod
+    def of(cls, award: Award, restricted: bool) -> "LedgerEntry":
+        return cls(
+            id=award.entry_id,
+            person_id=award.person_id,
+            points=award.points,
+            rule=award.rule_id,
+            cause_event_id=award.cause_event_id,
+            cause_event_type=award.cause_event_type,
+            awarded_at=award.at,
+            rule_version=award.rule_version,
+            subject=award.subject,
+            reverses=award.reverses_entry_id,
+            restricted=restricted,
+        )
 
 
 FORMER_EMPLOYEE_PREFIX = "former-employee-"
@@ -43,24 +70,3 @@ FORMER_EMPLOYEE_PREFIX = "former-employee-"
 def former_employee_id() -> str:
     """A fresh stand-in for an erased person: random, never derived from their id, so nothing links back."""
     return FORMER_EMPLOYEE_PREFIX + secrets.token_hex(6)
-
-
-def entry_id(deed: Deed, rule: Rule) -> str:
-    return f"{deed.event_id}:{rule.id}"
-
-
-def price(deed: Deed, rules: tuple[Rule, ...], now: datetime) -> list[LedgerEntry]:
-    """The entries a deed earns under the rules (none if no rule applies)."""
-    return [
-        LedgerEntry(
-            id=entry_id(deed, rule),
-            person_id=str(deed.data[rule.credits]),
-            points=rule.points,
-            rule=rule.id,
-            cause_event_id=deed.event_id,
-            cause_event_type=deed.event_type,
-            awarded_at=now,
-        )
-        for rule in rules
-        if rule.applies_to(deed.event_type, deed.data) and deed.data.get(rule.credits)
-    ]

@@ -1,31 +1,70 @@
 """Gamification use cases."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from gamification.domain.ledger import Deed, LedgerEntry, former_employee_id, price
-from gamification.domain.rules import DEFAULT_RULES, Rule
-from gamification.service.ports import Ledger, People
+from gamification.domain.engine import PastAwards, PastEntry, Rule, RuleSet, price
+from gamification.domain.ledger import Deed, LedgerEntry, former_employee_id
+from gamification.service.ports import Ledger, People, Rules
+from shared.concurrency import retry_on_conflict
 
 EXPORT_PAGE = 500
 
 
-async def credit_deed(
-    deed: Deed, ledger: Ledger, people: People, rules: tuple[Rule, ...] = DEFAULT_RULES
-) -> list[LedgerEntry]:
-    """Award the points a deed earns; an entry already in the ledger is not awarded again.
+async def credit_deed(deed: Deed, ledger: Ledger, people: People, rules: Rules) -> list[LedgerEntry]:
+    """Award the points a deed earns under the rules in force; an entry already in the ledger is not awarded again.
 
-    A deed of someone the directory has since erased (its event was still on its way) is credited to a
-    former employee: the points count in the totals, but the erased id never enters the ledger again.
+    The engine decides caps, cooldowns and reversals from the ledger's history, read here first. A deed of
+    someone the directory has since erased (its event was still on its way) is credited to a former
+    employee: the points count in the totals, but the erased id never enters the ledger again.
     """
+    ruleset = await rules.in_force()
+    history, earlier = await _what_the_engine_needs(deed, ruleset, ledger)
+    awards = price(
+        deed.event_id,
+        deed.event_type,
+        deed.data,
+        ruleset,
+        lambda rule, person, since: history(rule, person, since),
+        deed.at,
+        lambda rule, subject, person: earlier.get((rule, subject, person), []),
+    )
     awarded = []
-    for entry in price(deed, rules, datetime.now(UTC)):
+    for award in awards:
+        entry = LedgerEntry.of(award, restricted=deed.restricted)
         if await _is_erased(entry.person_id, people):
             entry = entry.attributed_to(former_employee_id())
         if await ledger.append(entry):
             awarded.append(entry)
     return awarded
+
+
+async def _what_the_engine_needs(
+    deed: Deed, ruleset: RuleSet, ledger: Ledger
+) -> tuple[Callable[[str, str, datetime], PastAwards], dict[tuple[str, str, str], list[PastEntry]]]:
+    """The history the limits need and the entries reversals cancel, read ahead (the engine does no I/O)."""
+    times: dict[tuple[str, str], list[datetime]] = {}
+    earlier: dict[tuple[str, str, str], list[PastEntry]] = {}
+    for rule in ruleset.for_event(deed.event_type):
+        if not rule.holds(deed.event_type, deed.data):
+            continue
+        for person in rule.credited(deed.data):
+            if rule.reverses is not None:
+                subject = deed.data.get(rule.reverses.subject_field)
+                if subject:
+                    key = (rule.reverses.rule_id, str(subject), person)
+                    earlier[key] = await ledger.entries_about(*key)
+            elif rule.cap_per_day or rule.cap_per_week or rule.cooldown_minutes:
+                window = max(timedelta(days=7), timedelta(minutes=rule.cooldown_minutes or 0))
+                times[(rule.id, person)] = await ledger.awarded_since(rule.id, person, deed.at - window)
+
+    def history(rule: str, person: str, since: datetime) -> PastAwards:
+        within = [moment for moment in times.get((rule, person), []) if moment >= since]
+        return PastAwards(len(within), max(within, default=None))
+
+    return history, earlier
 
 
 async def _is_erased(person_id: str, people: People) -> bool:
@@ -79,3 +118,28 @@ async def export_person(person_id: str, ledger: Ledger, people: People) -> dict[
             for entry in entries
         ],
     }
+
+
+# ------------------------------------------------------------------------------------------ rules
+
+
+async def edit_rule(rules: Rules, expected_version: int, rule: Rule) -> RuleSet:
+    """Create or change a rule; 409 when the set changed since the admin read it (a superseded version)."""
+
+    async def attempt() -> RuleSet:
+        ruleset, stored = await rules.current()
+        changed = ruleset.edit(expected_version, rule)
+        await rules.save(changed, stored)
+        return changed
+
+    return await retry_on_conflict(attempt, aggregate_id="rules")
+
+
+async def deactivate_rule(rules: Rules, expected_version: int, rule_id: str) -> RuleSet:
+    async def attempt() -> RuleSet:
+        ruleset, stored = await rules.current()
+        changed = ruleset.deactivate(expected_version, rule_id)
+        await rules.save(changed, stored)
+        return changed
+
+    return await retry_on_conflict(attempt, aggregate_id="rules")

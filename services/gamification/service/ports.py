@@ -1,7 +1,9 @@
 """What the gamification use cases need from the outside world."""
 
+from datetime import datetime
 from typing import Any, Protocol
 
+from gamification.domain.engine import PastEntry, RuleSet
 from gamification.domain.ledger import LedgerEntry
 from shared.persistence.people import PersonCopy
 
@@ -12,6 +14,14 @@ class Ledger(Protocol):
         ...
 
     async def balance(self, person_id: str) -> int: ...
+
+    async def awarded_since(self, rule: str, person_id: str, since: datetime) -> list[datetime]:
+        """When the person was awarded under the rule since `since` (corrections left out)."""
+        ...
+
+    async def entries_about(self, rule: str, subject: str, person_id: str) -> list[PastEntry]:
+        """The person's entries under the rule about `subject`, marked reversed where a correction stands."""
+        ...
 
     async def entries(self, person_id: str, limit: int, offset: int) -> list[LedgerEntry]: ...
 
@@ -34,4 +44,18 @@ class People(Protocol):
 
     async def apply_erased(self, person_id: str) -> None:
         """Leave a tombstone holding nothing but the id, so a replayed upsert cannot bring the person back."""
+        ...
+
+
+class Rules(Protocol):
+    async def current(self) -> tuple[RuleSet, int]:
+        """The rule set and the store version it was read at."""
+        ...
+
+    async def in_force(self) -> RuleSet:
+        """The rule set to price with (may be a few seconds old)."""
+        ...
+
+    async def save(self, ruleset: RuleSet, stored_version: int) -> None:
+        """Store the set with its change events; ConcurrencyConflict if the store version moved."""
         ...

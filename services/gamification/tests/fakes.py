@@ -1,8 +1,11 @@
 """In-memory stand-ins for the ports: an append-only ledger and a copy of the directory."""
 
+from datetime import datetime
 from typing import Any
 
+from gamification.domain.engine import PastEntry, RuleSet, starting_rule_set
 from gamification.domain.ledger import LedgerEntry
+from shared.concurrency import ConcurrencyConflict
 from shared.persistence.people import PersonCopy
 
 
@@ -24,6 +27,21 @@ class InMemoryLedger:
     async def entries(self, person_id: str, limit: int, offset: int) -> list[LedgerEntry]:
         mine = [entry for entry in reversed(self.recorded) if entry.person_id == person_id]  # newest first
         return mine[offset : offset + limit]
+
+    async def awarded_since(self, rule: str, person_id: str, since: datetime) -> list[datetime]:
+        return [
+            e.awarded_at
+            for e in self.recorded
+            if (e.rule, e.person_id) == (rule, person_id) and e.awarded_at >= since and e.reverses is None
+        ]
+
+    async def entries_about(self, rule: str, subject: str, person_id: str) -> list[PastEntry]:
+        mine = [e for e in self.recorded if (e.person_id, e.subject) == (person_id, subject)]
+
+        def cancelled(entry_id: str) -> bool:
+            return any(e.reverses == entry_id and not cancelled(e.id) for e in mine)
+
+        return [PastEntry(e.id, e.points, cancelled(e.id)) for e in mine if e.rule == rule]
 
     async def reattribute(self, person_id: str, replacement: str) -> int:
         moved = 0
@@ -57,3 +75,24 @@ class InMemoryPeople:
     async def apply_erased(self, person_id: str) -> None:
         self.copies[person_id] = PersonCopy(person_id, active=False, erased=True, fields={})
         self.tombstones_written += 1
+
+
+class InMemoryRules:
+    """The rule set store: versioned like the real one, seeded with the starting rules."""
+
+    def __init__(self, ruleset: RuleSet | None = None) -> None:
+        self.ruleset = ruleset or starting_rule_set()
+        self.stored = 1
+        self.changes: list[Any] = []
+
+    async def current(self) -> tuple[RuleSet, int]:
+        return self.ruleset, self.stored
+
+    async def in_force(self) -> RuleSet:
+        return self.ruleset
+
+    async def save(self, ruleset: RuleSet, stored_version: int) -> None:
+        if stored_version != self.stored:
+            raise ConcurrencyConflict("the rule set moved")
+        self.ruleset, self.stored = RuleSet.from_state(ruleset.to_state()), self.stored + 1
+        self.changes.extend(ruleset.events[len(self.changes) :])

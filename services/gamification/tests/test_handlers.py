@@ -2,11 +2,25 @@
 
 import json
 import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from gamification.domain.ledger import Deed
 from gamification.service import handlers
-from gamification.service.ports import Ledger, People
-from gamification.tests.fakes import InMemoryLedger, InMemoryPeople
+from gamification.service.ports import Ledger, People, Rules
+from gamification.tests.fakes import InMemoryLedger, InMemoryPeople, InMemoryRules
+from shared.errors import Conflict
+
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+RULES = InMemoryRules()
+
+
+def deed(event_id: str, event_type: str, data: dict[str, Any]) -> Deed:
+    return Deed(event_id, event_type, data, AT)
+
 
 ENROLLED = "com.owlery.enrolment.application.enrolled.v1"
 REGISTERED = "com.owlery.mentoring.participant.registered.v1"
@@ -15,29 +29,31 @@ REGISTERED = "com.owlery.mentoring.participant.registered.v1"
 def test_the_fakes_implement_the_ports() -> None:
     ledger: Ledger = InMemoryLedger()
     people: People = InMemoryPeople()
+    rules: Rules = InMemoryRules()
+    assert rules is not None
     assert ledger is not None
     assert people is not None
 
 
 async def test_the_same_deed_credited_twice_awards_once() -> None:
     ledger, people = InMemoryLedger(), InMemoryPeople()
-    deed = Deed("event-1", ENROLLED, {"person_id": "p1", "course_id": "c1"})
+    enrolled = deed("event-1", ENROLLED, {"person_id": "p1", "course_id": "c1"})
 
-    first = await handlers.credit_deed(deed, ledger, people)
-    again = await handlers.credit_deed(deed, ledger, people)
+    first = await handlers.credit_deed(enrolled, ledger, people, RULES)
+    again = await handlers.credit_deed(enrolled, ledger, people, RULES)
 
-    assert [(e.id, e.points) for e in first] == [("event-1:enrolment.enrolled", 10)]
+    assert [(e.rule, e.cause_event_id, e.points) for e in first] == [("enrolment.enrolled", "event-1", 10)]
     assert again == []
     account = await handlers.account("p1", ledger)
     assert account.balance == 10
-    assert [e.id for e in account.entries] == ["event-1:enrolment.enrolled"]
+    assert [e.id for e in account.entries] == [first[0].id]
 
 
 async def test_a_deed_no_rule_prices_awards_nothing() -> None:
     ledger, people = InMemoryLedger(), InMemoryPeople()
 
     awarded = await handlers.credit_deed(
-        Deed("e1", REGISTERED, {"person_id": "p1", "role": "observer"}), ledger, people
+        deed("e1", REGISTERED, {"person_id": "p1", "role": "observer"}), ledger, people, RULES
     )
 
     assert awarded == []
@@ -46,9 +62,9 @@ async def test_a_deed_no_rule_prices_awards_nothing() -> None:
 
 async def test_account_sums_the_persons_entries_only() -> None:
     ledger, people = InMemoryLedger(), InMemoryPeople()
-    await handlers.credit_deed(Deed("e1", ENROLLED, {"person_id": "p1"}), ledger, people)
-    await handlers.credit_deed(Deed("e2", REGISTERED, {"person_id": "p1", "role": "mentor"}), ledger, people)
-    await handlers.credit_deed(Deed("e3", REGISTERED, {"person_id": "p2", "role": "mentee"}), ledger, people)
+    await handlers.credit_deed(deed("e1", ENROLLED, {"person_id": "p1"}), ledger, people, RULES)
+    await handlers.credit_deed(deed("e2", REGISTERED, {"person_id": "p1", "role": "mentor"}), ledger, people, RULES)
+    await handlers.credit_deed(deed("e3", REGISTERED, {"person_id": "p2", "role": "mentee"}), ledger, people, RULES)
 
     mine = await handlers.account("p1", ledger)
     theirs = await handlers.account("p2", ledger)
@@ -63,7 +79,7 @@ async def test_account_sums_the_persons_entries_only() -> None:
 async def test_account_pages_entries_but_the_balance_counts_them_all() -> None:
     ledger, people = InMemoryLedger(), InMemoryPeople()
     for n in range(3):
-        await handlers.credit_deed(Deed(f"e{n}", ENROLLED, {"person_id": "p1"}), ledger, people)
+        await handlers.credit_deed(deed(f"e{n}", ENROLLED, {"person_id": "p1"}), ledger, people, RULES)
 
     page = await handlers.account("p1", ledger, limit=1, offset=1)
 
@@ -73,11 +89,11 @@ async def test_account_pages_entries_but_the_balance_counts_them_all() -> None:
 
 async def credited(ledger: InMemoryLedger, people: InMemoryPeople) -> None:
     """Ann: 10 + 15 + 10 points; Bob: 10 + 5."""
-    await handlers.credit_deed(Deed("e1", ENROLLED, {"person_id": "ann"}), ledger, people)
-    await handlers.credit_deed(Deed("e2", REGISTERED, {"person_id": "ann", "role": "mentor"}), ledger, people)
-    await handlers.credit_deed(Deed("e3", ENROLLED, {"person_id": "ann"}), ledger, people)
-    await handlers.credit_deed(Deed("e4", ENROLLED, {"person_id": "bob"}), ledger, people)
-    await handlers.credit_deed(Deed("e5", REGISTERED, {"person_id": "bob", "role": "mentee"}), ledger, people)
+    await handlers.credit_deed(deed("e1", ENROLLED, {"person_id": "ann"}), ledger, people, RULES)
+    await handlers.credit_deed(deed("e2", REGISTERED, {"person_id": "ann", "role": "mentor"}), ledger, people, RULES)
+    await handlers.credit_deed(deed("e3", ENROLLED, {"person_id": "ann"}), ledger, people, RULES)
+    await handlers.credit_deed(deed("e4", ENROLLED, {"person_id": "bob"}), ledger, people, RULES)
+    await handlers.credit_deed(deed("e5", REGISTERED, {"person_id": "bob", "role": "mentee"}), ledger, people, RULES)
 
 
 def totals_per_rule(ledger: InMemoryLedger) -> dict[str, int]:
@@ -156,9 +172,11 @@ async def test_a_deed_arriving_after_the_erasure_is_credited_to_a_former_employe
     ledger, people = InMemoryLedger(), InMemoryPeople()
     await handlers.erase_person("ann", ledger, people)
 
-    awarded = await handlers.credit_deed(Deed("late", ENROLLED, {"person_id": "ann"}), ledger, people)
+    awarded = await handlers.credit_deed(deed("late", ENROLLED, {"person_id": "ann"}), ledger, people, RULES)
 
-    assert [(entry.id, entry.points) for entry in awarded] == [("late:enrolment.enrolled", 10)]
+    assert [(entry.cause_event_id, entry.rule, entry.points) for entry in awarded] == [
+        ("late", "enrolment.enrolled", 10)
+    ]
     assert awarded[0].person_id.startswith("former-employee-")
     assert all(entry.person_id != "ann" for entry in ledger.recorded)
 
@@ -173,11 +191,12 @@ async def test_export_lists_the_profile_the_balance_and_every_entry() -> None:
     assert exported["service"] == "gamification"
     assert exported["person"] == {"active": True, "erased": False, "display_name": "Ann Lee", "department": "R&D"}
     assert exported["balance"] == 35
-    assert sorted((e["id"], e["rule"], e["points"], e["cause_event_id"]) for e in exported["entries"]) == [
-        ("e1:enrolment.enrolled", "enrolment.enrolled", 10, "e1"),
-        ("e2:mentoring.mentor_registered", "mentoring.mentor_registered", 15, "e2"),
-        ("e3:enrolment.enrolled", "enrolment.enrolled", 10, "e3"),
+    assert sorted((e["cause_event_id"], e["rule"], e["points"]) for e in exported["entries"]) == [
+        ("e1", "enrolment.enrolled", 10),
+        ("e2", "mentoring.mentor_registered", 15),
+        ("e3", "enrolment.enrolled", 10),
     ]
+    assert len({e["id"] for e in exported["entries"]}) == 3
     assert all(e["cause_event_type"] in (ENROLLED, REGISTERED) for e in exported["entries"])
     assert all(isinstance(e["awarded_at"], str) for e in exported["entries"])
     assert json.loads(json.dumps(exported)) == exported
@@ -186,7 +205,7 @@ async def test_export_lists_the_profile_the_balance_and_every_entry() -> None:
 async def test_export_pages_through_a_long_ledger() -> None:
     ledger, people = InMemoryLedger(), InMemoryPeople()
     for n in range(handlers.EXPORT_PAGE + 3):
-        await handlers.credit_deed(Deed(f"e{n}", ENROLLED, {"person_id": "ann"}), ledger, people)
+        await handlers.credit_deed(deed(f"e{n}", ENROLLED, {"person_id": "ann"}), ledger, people, RULES)
 
     exported = await handlers.export_person("ann", ledger, people)
 
@@ -203,3 +222,52 @@ async def test_after_erasure_the_export_holds_nothing() -> None:
     exported = await handlers.export_person("ann", ledger, people)
 
     assert (exported["person"], exported["balance"], exported["entries"]) == (None, 0, [])
+
+
+HELPFUL_CREDIT = "com.owlery.mentoring.comment.helpful_credit.v1"
+REVOKED = "com.owlery.mentoring.comment.credits_revoked.v1"
+
+
+def helpful(event_id: str, marked_by: str, author: str = "ann") -> Deed:
+    data = {"circle_id": "c1", "task_id": "t1", "comment_id": "k1", "author_id": author, "marked_by": marked_by}
+    return Deed(event_id, HELPFUL_CREDIT, data, AT, restricted=True)
+
+
+async def test_helpful_marks_credit_the_real_author_apart_and_a_hidden_comment_takes_them_back() -> None:
+    ledger, people = InMemoryLedger(), InMemoryPeople()
+    for event_id, marker in (("m1", "bob"), ("m2", "cid"), ("m3", "ann")):  # ann marking herself earns nothing
+        await handlers.credit_deed(helpful(event_id, marker), ledger, people, RULES)
+    assert await ledger.balance("ann") == 10
+    assert all(entry.restricted for entry in ledger.recorded)  # published on the restricted topic only
+
+    revoked = {"circle_id": "c1", "task_id": "t1", "comment_id": "k1", "author_id": "ann", "marks": 2}
+    for _ in range(2):  # redelivered: reversed once
+        await handlers.credit_deed(Deed("hide-1", REVOKED, revoked, AT, restricted=True), ledger, people, RULES)
+
+    assert await ledger.balance("ann") == 0
+    corrections = [entry for entry in ledger.recorded if entry.reverses is not None]
+    assert sorted(entry.points for entry in corrections) == [-5, -5]
+
+
+async def test_a_daily_cap_stops_helpful_points_for_the_day() -> None:
+    ledger, people = InMemoryLedger(), InMemoryPeople()
+    cap = RULES.ruleset.rules["helpful-comment"].cap_per_day
+    assert cap is not None
+    for n in range(cap + 3):
+        await handlers.credit_deed(helpful(f"m{n}", f"marker-{n}"), ledger, people, RULES)
+
+    assert await ledger.balance("ann") == cap * RULES.ruleset.rules["helpful-comment"].points
+
+
+async def test_an_admin_edit_against_a_superseded_version_is_refused() -> None:
+    rules = InMemoryRules()
+    current, _ = await rules.current()
+    rule = current.rules["enrolment.enrolled"]
+
+    edited = await handlers.edit_rule(rules, current.version, replace(rule, points=12))
+    assert edited.rules["enrolment.enrolled"].points == 12
+    with pytest.raises(Conflict):
+        await handlers.edit_rule(rules, current.version, replace(rule, points=20))  # read before the first edit
+    ledger, people = InMemoryLedger(), InMemoryPeople()
+    awarded = await handlers.credit_deed(deed("e9", ENROLLED, {"person_id": "p9"}), ledger, people, rules)
+    assert [(e.points, e.rule_version) for e in awarded] == [(12, 2)]

@@ -31,6 +31,11 @@ def points_awarded(event: gamification.PointsAwardedV1, envelope: Envelope) -> h
     return handlers.Notify(envelope.id, model.points_awarded(event.person_id, event.points, event.rule))
 
 
+def restricted_points_awarded(event: gamification.RestrictedPointsAwardedV1, envelope: Envelope) -> handlers.Notify:
+    # Points for an anonymous contribution: the author's own message, from the restricted topic.
+    return handlers.Notify(envelope.id, model.points_awarded(event.person_id, event.points, event.rule))
+
+
 def participant_registered(event: mentoring.ParticipantRegisteredV1, envelope: Envelope) -> handlers.Notify:
     notice = model.mentoring_registered(event.person_id, event.programme_title, event.role)
     return handlers.Notify(envelope.id, notice, locale=event.locale)
@@ -89,6 +94,7 @@ def register(
     consumer.on(enrolment.ApplicationEnrolledV1, handler(enrolled))
     consumer.on(enrolment.ApplicationWaitlistedV1, handler(waitlisted))
     consumer.on(gamification.PointsAwardedV1, handler(points_awarded))
+    consumer.on(gamification.RestrictedPointsAwardedV1, handler(restricted_points_awarded))
     consumer.on(mentoring.ParticipantRegisteredV1, handler(participant_registered))
     consumer.on(mentoring.PairFormedV1, each(pair_formed))
     consumer.on(mentoring.PairAtRiskV1, each(pair_at_risk))

@@ -44,6 +44,16 @@ def render(notice: Notice, locale: Locale) -> str:
             "Корректировка баллов: -5 за участие в программе менторства в роли ментора.",
         ),
         (
+            model.points_awarded("p1", 5, "helpful-comment"),
+            "You earned 5 points for a comment others found helpful.",
+            "Вы получили 5 баллов за комментарий, который признали полезным.",
+        ),
+        (
+            model.points_awarded("p1", -5, "helpful-comment-revoked"),
+            "Points correction: -5 for a comment a moderator hid.",
+            "Корректировка баллов: -5 за комментарий, скрытый модератором.",
+        ),
+        (
             model.mentoring_registered("p1", "Reverse mentoring 2026", "mentor"),
             "You are registered in the «Reverse mentoring 2026» mentoring programme as a mentor.",
             "Вы зарегистрированы в программе менторства «Reverse mentoring 2026» в роли ментора.",
