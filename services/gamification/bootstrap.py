@@ -23,6 +23,7 @@ class Gamification:
     rules: MongoRules
     people: DirectoryCopy
     """This service's copy of the directory (the `people` collection); pass it to the privacy use cases."""
+    settings: GamificationSettings
 
 
 def bootstrap(settings: GamificationSettings | None = None) -> Gamification:
@@ -41,4 +42,4 @@ def bootstrap(settings: GamificationSettings | None = None) -> Gamification:
     runtime.on_start(ledger.ensure_indexes)
     runtime.on_start(store.ensure_indexes)
     consumers.register(runtime.consumer, ledger, people, rules, runtime.audit)
-    return Gamification(runtime=runtime, ledger=ledger, rules=rules, people=people)
+    return Gamification(runtime=runtime, ledger=ledger, rules=rules, people=people, settings=settings)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gamification.bootstrap import Gamification, bootstrap
 from gamification.domain.engine import Rule
+from gamification.domain.levels import checked_levels, level_for
 from gamification.entrypoints.policy import GUARDRAILS
 from gamification.service import handlers
 from shared.http import health_router, prepare_app, privacy_router
@@ -71,15 +72,24 @@ class RuleSetOut(BaseModel):
     rules: list[dict[str, Any]]
 
 
+class LevelOut(BaseModel):
+    number: int
+    name_ru: str
+    name_en: str
+    next_at: int | None = Field(description="The balance the next level needs; None at the top")
+
+
 class AccountOut(BaseModel):
     person_id: str
     balance: int
+    level: LevelOut
     ledger: list[LedgerEntryOut]
 
 
 def create_app(service: Gamification | None = None) -> FastAPI:
     service = service or bootstrap()
     runtime = service.runtime
+    levels = checked_levels(service.settings.levels)
     gatekeeper = runtime.gatekeeper(GUARDRAILS, is_blocked=service.people.is_blocked)
     app = prepare_app(FastAPI(title="Owlery gamification", version="0.1.0", lifespan=runtime.lifespan), gatekeeper)
     app.include_router(health_router({"database": runtime.database_ready, "broker": runtime.broker_ready}))
@@ -114,8 +124,18 @@ def create_app(service: Gamification | None = None) -> FastAPI:
                 corrects=entry.reverses,
             )
 
+        reached, following = level_for(account.balance, levels)
+        level = LevelOut(
+            number=reached.number,
+            name_ru=reached.name_ru,
+            name_en=reached.name_en,
+            next_at=following.points if following else None,
+        )
         return AccountOut(
-            person_id=account.person_id, balance=account.balance, ledger=[shown(e) for e in account.entries]
+            person_id=account.person_id,
+            balance=account.balance,
+            level=level,
+            ledger=[shown(e) for e in account.entries],
         )
 
     @app.get("/rules", response_model=RuleSetOut, tags=["rules"])

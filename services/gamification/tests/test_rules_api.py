@@ -55,6 +55,12 @@ async def test_rules_are_edited_by_admins_against_the_version_they_read(
     version = listed["version"]
     assert {"helpful-comment", "enrolment.enrolled", "mentoring-meeting-mentor"} <= {r["id"] for r in listed["rules"]}
 
+    account = (await client.get("/people/ann/points", headers=employee)).json()
+    assert (account["balance"], account["level"]) == (
+        0,
+        {"number": 1, "name_ru": "Совёнок", "name_en": "Owlet", "next_at": 50},
+    )
+
     assert (await client.put("/rules/probe", json=rule(version), headers=employee)).status_code == 403
 
     unknown = await client.put("/rules/probe", json=rule(version, event_type="com.owlery.x.y.z.v1"), headers=admin)

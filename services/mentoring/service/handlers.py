@@ -8,7 +8,7 @@ import contextlib
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from mentoring.domain.model import former_employee_id
 from mentoring.domain.pair import EndReason, Pair, PairStatus, PairTerms
@@ -49,8 +49,11 @@ async def change(repository: Repository[A], aggregate_id: str, what: str, decide
 
     async def attempt() -> tuple[R, A]:
         aggregate, version = await load(repository, aggregate_id, what)
+        before = cast(Any, aggregate).to_state()
         result = decide(aggregate)
-        await repository.save(aggregate, version)
+        # A command that changed nothing (a second acknowledgement, say) writes no new version.
+        if cast(Any, aggregate).events or cast(Any, aggregate).to_state() != before:
+            await repository.save(aggregate, version)
         return result, aggregate
 
     return await retry_on_conflict(attempt, aggregate_id=aggregate_id)

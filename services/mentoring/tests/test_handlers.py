@@ -384,3 +384,17 @@ async def test_racing_nominations_of_one_programme_all_land() -> None:
     stored = await handlers.get_programme(ports, created.id)
     assert sorted(n.person_id for n in stored.nominations.values()) == mentors
     assert stored.stage is Stage.OPEN
+
+
+async def test_a_command_that_changes_nothing_writes_no_new_version() -> None:
+    clock = Clock()
+    ports = fake_ports(clock=clock)
+    programme_id = await reverse_programme(ports, clock)
+    await handlers.acknowledge_preparation(ports, programme_id, "dev-anna")
+    programmes = ports.programmes
+    assert isinstance(programmes, InMemoryAggregates)
+    version = programmes.states[programme_id][1]
+
+    await handlers.acknowledge_preparation(ports, programme_id, "dev-anna")  # read it twice
+
+    assert programmes.states[programme_id][1] == version
