@@ -654,23 +654,24 @@ class Task:
             if comment.solution_id == solution_id and not comment.hidden
         )
 
-    def dominance(self, threshold: float) -> list[str]:
-        """Authors (real person ids) whose share of the task's comments exceeds `threshold`, largest first.
+    def dominance(self, threshold: float) -> dict[str, float]:
+        """Voices whose share of the task's comments exceeds `threshold`, largest first, with their shares.
 
-        So the facilitator can invite quieter people in. Hidden comments count: they were said. The
-        service shows an anonymous author by their pseudonym, never by id.
+        So the facilitator can invite quieter people in. A voice is the author as readers see them: an
+        anonymous author's pseudonym counts apart from their named comments, so the signal never ties the
+        two together. Hidden comments count: they were said.
         """
-        if not 0 < threshold < 1:
-            raise Invalid("threshold is a share between 0 and 1", field="threshold")
+        if not 0 < threshold <= 1:
+            raise Invalid("threshold is a share above 0 and at most 1", field="threshold")
         total = len(self.comments)
         if total < DOMINANCE_MIN_COMMENTS:
-            return []
-        counts = Counter(comment.author_id for comment in self.comments.values())
-        return [
-            author
-            for author, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            return {}
+        counts = Counter(comment.shown_author for comment in self.comments.values())
+        return {
+            voice: count / total
+            for voice, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             if count / total > threshold
-        ]
+        }
 
     # --- guards and helpers ------------------------------------------------------------------
 

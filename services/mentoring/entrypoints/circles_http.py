@@ -1,6 +1,6 @@
 """The peer-learning circles HTTP API: circles, tasks and discussions, moderation, the library.
 
-Every view of a comment is built here from `author_handle`: an anonymous comment shows its pseudonym
+Every view of a comment is built here from `Comment.shown_author`: an anonymous comment shows its pseudonym
 to everyone (moderators included: they reveal only through the audited reveal), and `by_me` tells its
 author which comments are theirs.
 """
@@ -163,7 +163,7 @@ def comment_out(item: Comment, viewer: uc.Caller) -> dict[str, Any]:
         "id": item.id,
         "solution_id": item.solution_id,
         "parent_id": item.parent_id,
-        "author": uc.author_handle(item),
+        "author": item.shown_author,
         "anonymous": item.anonymous,
         "by_me": item.author_id == viewer.person_id,
         "text": latest.text,
@@ -192,11 +192,7 @@ def solution_out(task: Task, item: Solution, viewer: uc.Caller) -> dict[str, Any
             }
             for v in item.versions
         ],
-        "comments": [
-            comment_out(c, viewer)
-            for c in task.comments.values()
-            if c.solution_id == item.id and (viewer.moderator or not c.hidden)
-        ],
+        "comments": [comment_out(c, viewer) for c in task.visible_comments(item.id, moderator=viewer.moderator)],
     }
 
 

@@ -7,14 +7,12 @@ the author.
 """
 
 import contextlib
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from mentoring.domain.circle import Circle, CircleRole, JoinRequest, Member
-from mentoring.domain.coffee import CoffeeCandidate
 from mentoring.domain.coffee_round import CoffeeRound, round_id, week_of
 from mentoring.domain.flag import Flag
 from mentoring.domain.library import LibraryEntry, search
@@ -286,27 +284,20 @@ async def reflections(ports: Ports, task_id: str, by: Caller) -> dict[str, Any]:
     return view.task.reflection_summary()
 
 
-def author_handle(item: Comment) -> str:
-    """How a comment's author is shown to anyone: the pseudonym when it was posted anonymously."""
-    return item.pseudonym if item.anonymous and item.pseudonym else item.author_id
-
-
 async def dominance(ports: Ports, task_id: str, by: Caller) -> dict[str, Any]:
     """Who writes more than the circle's set share of a task's comments, as readers see them.
 
-    Counted per visible author (a pseudonym counts apart from the same person's named comments), so the
-    signal never links an anonymous voice to a name.
+    Counted per voice as readers see it (see `Task.dominance`), so the signal never links an anonymous
+    voice to a name.
     """
     view = await view_task(ports, task_id, by)
     _require_role(view.circle, by, (CircleRole.FACILITATOR,), "see the dominance signal")
-    counts = Counter(author_handle(item) for item in view.task.comments.values())
-    total = sum(counts.values())
     share = view.circle.dominance_share
-    dominant = sorted(handle for handle, count in counts.items() if total >= 5 and count / total > share)
+    dominant = view.task.dominance(share)
     return {
-        "comments": total,
+        "comments": len(view.task.comments),
         "threshold": share,
-        "dominant": [{"author": h, "share": counts[h] / total} for h in dominant],
+        "dominant": [{"author": voice, "share": part} for voice, part in dominant.items()],
     }
 
 
@@ -477,12 +468,7 @@ async def form_coffee_rounds(ports: Ports, memory_weeks: int = COFFEE_MEMORY_WEE
             past = await ports.coffee.get(round_id(circle.id, week_of(today - timedelta(weeks=weeks_back))))
             if past is not None:
                 recent |= past[0].met()
-        candidates = [
-            CoffeeCandidate(person_id, circle.members[person_id].department)
-            for person_id in sorted(circle.coffee)
-            if person_id in circle.members
-        ]
-        coffee_round = CoffeeRound.form(circle.id, week, candidates, recent, ports.clock())
+        coffee_round = CoffeeRound.form(circle.id, week, circle.coffee_candidates(), recent, ports.clock())
         with contextlib.suppress(ConcurrencyConflict):  # another replica formed it first
             await ports.coffee.save(coffee_round, expected_version=0)
             formed += 1

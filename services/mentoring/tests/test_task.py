@@ -529,13 +529,13 @@ def test_dominance_names_authors_above_the_share_once_there_are_five_comments() 
     for n in range(3):
         task.comment("bob", f"b{n}", "sol-ann", None, "Me again", True, "Loud Owl", at(4))
     task.comment("cat", "c1", "sol-ann", None, "Hi", False, None, at(4))
-    assert task.dominance(0.5) == []  # four comments: too few to tell
+    assert task.dominance(0.5) == {}  # four comments: too few to tell
 
     task.comment("dan", "d1", "sol-ann", None, "Hello", False, None, at(4))
 
-    assert task.dominance(0.5) == ["bob"]  # 3 of 5
-    assert task.dominance(0.6) == []  # exceeds, not reaches
-    assert task.dominance(0.1) == ["bob", "cat", "dan"]
+    assert task.dominance(0.5) == {"Loud Owl": 0.6}  # 3 of 5, shown by the pseudonym, never as "bob"
+    assert task.dominance(0.6) == {}  # exceeds, not reaches
+    assert list(task.dominance(0.1)) == ["Loud Owl", "cat", "dan"]
     with pytest.raises(Invalid) as error:
         task.dominance(1.5)
     assert field_of(error) == "threshold"
