@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from gamification.adapters.deeds import MongoDeeds
 from gamification.adapters.ledger import COLLECTION, MongoLedger
 from gamification.adapters.rules import MongoRules
 from gamification.config import GamificationSettings
@@ -21,6 +22,7 @@ class Gamification:
     runtime: ServiceRuntime
     ledger: MongoLedger
     rules: MongoRules
+    deeds: MongoDeeds
     people: DirectoryCopy
     """This service's copy of the directory (the `people` collection); pass it to the privacy use cases."""
     settings: GamificationSettings
@@ -39,7 +41,9 @@ def bootstrap(settings: GamificationSettings | None = None) -> Gamification:
     store = VersionedStore(runtime.database, "rulesets", on_commit=runtime.relay.notify)
     rules = MongoRules(store)
     people = DirectoryCopy(runtime.database, fields=PEOPLE_FIELDS)
+    deeds = MongoDeeds(runtime.database)
     runtime.on_start(ledger.ensure_indexes)
+    runtime.on_start(deeds.ensure_indexes)
     runtime.on_start(store.ensure_indexes)
-    consumers.register(runtime.consumer, ledger, people, rules, runtime.audit)
-    return Gamification(runtime=runtime, ledger=ledger, rules=rules, people=people, settings=settings)
+    consumers.register(runtime.consumer, ledger, people, rules, deeds, runtime.audit)
+    return Gamification(runtime=runtime, ledger=ledger, rules=rules, deeds=deeds, people=people, settings=settings)

@@ -25,6 +25,7 @@ class PointsAwardedV1(IntegrationEvent):
     cause_event_id: str = Field(description="CloudEvents id of the event that earned the points")
     cause_event_type: str
     rule_version: int = Field(1, description="Version of the rule that awarded them")
+    circle_id: str | None = Field(None, description="The peer-learning circle the deed happened in, if any")
 
 
 class RestrictedPointsAwardedV1(IntegrationEvent):
@@ -41,6 +42,7 @@ class RestrictedPointsAwardedV1(IntegrationEvent):
     rule_version: int
     cause_event_id: str
     cause_event_type: str
+    circle_id: str | None = None
 
 
 class RuleSetChangedV1(IntegrationEvent):
@@ -54,3 +56,61 @@ class RuleSetChangedV1(IntegrationEvent):
     rule_id: str
     rule_version: int
     change: Literal["created", "edited", "deactivated"]
+
+
+class BadgeAwardedV1(IntegrationEvent):
+    """A person earned a badge (the owl badge for a new internal trainer, "first solution", a course...)."""
+
+    ce_type: ClassVar[str] = "com.owlery.gamification.badge.awarded.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "person_id"
+
+    award_id: str = Field(description="Derived from (badge, scope, person): a badge is never awarded twice")
+    person_id: str
+    badge_id: str = Field(examples=["owl", "first-solution", "course-completed"])
+    scope_id: str | None = Field(None, description="What a per-item badge is for, e.g. the course id")
+    name_ru: str
+    name_en: str
+
+
+class RestrictedBadgeAwardedV1(IntegrationEvent):
+    """RESTRICTED: a badge earned by anonymous contributions (e.g. ten helpful comments); for the person only."""
+
+    ce_type: ClassVar[str] = "com.owlery.gamification.badge.awarded_restricted.v1"
+    topic: ClassVar[str] = RESTRICTED_TOPIC
+    key_field: ClassVar[str] = "person_id"
+
+    award_id: str
+    person_id: str
+    badge_id: str
+    name_ru: str
+    name_en: str
+
+
+class ExpertOfTheMonthNamedV1(IntegrationEvent):
+    """At month end the person with the most helpful-marked contributions in a circle or department got the title."""
+
+    ce_type: ClassVar[str] = "com.owlery.gamification.expert_of_the_month.named.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "scope_id"
+
+    title_id: str = Field(description="Derived from (month, scope): one decision per scope and month")
+    person_id: str
+    scope: Literal["circle", "department"]
+    scope_id: str
+    counted_month: str = Field(description="The month whose helpful marks were counted, YYYY-MM", examples=["2026-11"])
+    title_month: str = Field(description="The month the title is held, YYYY-MM", examples=["2026-12"])
+    helpful_marks: int = Field(ge=1)
+
+
+class RecalculationAppliedV1(IntegrationEvent):
+    """An admin applied a recalculation: compensating ledger entries bring balances to a replay under the rules."""
+
+    ce_type: ClassVar[str] = "com.owlery.gamification.recalculation.applied.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "recalculation_id"
+
+    recalculation_id: str
+    ruleset_version: int
+    people_changed: int = Field(ge=0)
+    points_difference: int = Field(description="Sum of the compensating entries")

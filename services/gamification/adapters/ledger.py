@@ -41,6 +41,7 @@ class MongoLedger:
             rule_version=entry.rule_version,
             cause_event_id=entry.cause_event_id,
             cause_event_type=entry.cause_event_type,
+            circle_id=entry.circle_id,
         )
         outbox = [OutboxEvent.of(event, source=SOURCE, correlation_id=current_correlation_id())]
         # The entry id is the "once" key: a duplicate insert means this deed was already credited.
@@ -59,6 +60,7 @@ class MongoLedger:
                 "subject": entry.subject,
                 "reverses": entry.reverses,
                 "restricted": entry.restricted,
+                "circle_id": entry.circle_id,
                 **outbox_fields(outbox),
             },
         )
@@ -130,6 +132,7 @@ def _entry(doc: Document) -> LedgerEntry:
         subject=doc.get("subject"),
         reverses=doc.get("reverses"),
         restricted=doc.get("restricted", False),
+        circle_id=doc.get("circle_id"),
     )
 
 

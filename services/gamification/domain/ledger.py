@@ -43,12 +43,14 @@ class LedgerEntry:
     """The entry this one cancels."""
     restricted: bool = False
     """Priced from a restricted event: its PointsAwarded goes to the restricted topic only."""
+    circle_id: str | None = None
+    """The peer-learning circle the deed happened in, for the circle's leaderboard."""
 
     def attributed_to(self, person_id: str) -> "LedgerEntry":
         return replace(self, person_id=person_id)
 
     @classmethod
-    def of(cls, award: Award, restricted: bool) -> "LedgerEntry":
+    def of(cls, award: Award, restricted: bool, circle_id: str | None = None) -> "LedgerEntry":
         return cls(
             id=award.entry_id,
             person_id=award.person_id,
@@ -61,6 +63,7 @@ class LedgerEntry:
             subject=award.subject,
             reverses=award.reverses_entry_id,
             restricted=restricted,
+            circle_id=circle_id,
         )
 
 

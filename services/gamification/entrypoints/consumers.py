@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from gamification.domain.ledger import Deed
 from gamification.service import handlers
-from gamification.service.ports import Ledger, Rules
+from gamification.service.ports import Deeds, Ledger, Rules
 from shared.audit import AuditLog
 from shared.contracts import directory, gamification
 from shared.contracts.base import IntegrationEvent, all_contracts
@@ -18,7 +18,7 @@ from shared.messaging.consumer import ReliableConsumer
 from shared.persistence.people import DirectoryCopy, follow_directory
 
 
-def deeds() -> list[type[IntegrationEvent]]:
+def priceable() -> list[type[IntegrationEvent]]:
     """Every contract a rule may price: all but the directory's (people, not deeds) and our own."""
     return [
         contract
@@ -40,14 +40,21 @@ def deed_of(event: IntegrationEvent, envelope: Envelope) -> Deed:
 
 
 def register(
-    consumer: ReliableConsumer, ledger: Ledger, people: DirectoryCopy, rules: Rules, audit: AuditLog | None = None
+    consumer: ReliableConsumer,
+    ledger: Ledger,
+    people: DirectoryCopy,
+    rules: Rules,
+    deeds: Deeds,
+    audit: AuditLog | None = None,
 ) -> None:
     async def credit(event: IntegrationEvent, envelope: Envelope) -> None:
-        await handlers.credit_deed(deed_of(event, envelope), ledger, people, rules)
+        deed = deed_of(event, envelope)
+        await deeds.record(deed)  # first: a replay of the rules must see every deed, priced or not
+        await handlers.credit_deed(deed, ledger, people, rules)
 
     async def erase(person_id: str) -> None:
         await handlers.erase_person(person_id, ledger, people)
 
-    for contract in deeds():
+    for contract in priceable():
         consumer.on(contract, credit)
     follow_directory(consumer, people, erase, audit)

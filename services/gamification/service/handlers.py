@@ -33,7 +33,8 @@ async def credit_deed(deed: Deed, ledger: Ledger, people: People, rules: Rules) 
     )
     awarded = []
     for award in awards:
-        entry = LedgerEntry.of(award, restricted=deed.restricted)
+        circle = deed.data.get("circle_id")
+        entry = LedgerEntry.of(award, restricted=deed.restricted, circle_id=circle if isinstance(circle, str) else None)
         if await _is_erased(entry.person_id, people):
             entry = entry.attributed_to(former_employee_id())
         if await ledger.append(entry):

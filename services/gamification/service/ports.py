@@ -1,10 +1,11 @@
 """What the gamification use cases need from the outside world."""
 
+from collections.abc import AsyncIterator, Collection
 from datetime import datetime
 from typing import Any, Protocol
 
 from gamification.domain.engine import PastEntry, RuleSet
-from gamification.domain.ledger import LedgerEntry
+from gamification.domain.ledger import Deed, LedgerEntry
 from shared.persistence.people import PersonCopy
 
 
@@ -58,4 +59,26 @@ class Rules(Protocol):
 
     async def save(self, ruleset: RuleSet, stored_version: int) -> None:
         """Store the set with its change events; ConcurrencyConflict if the store version moved."""
+        ...
+
+
+class Deeds(Protocol):
+    """Every priceable event as it arrived (`adapters.deeds.MongoDeeds`), for replays and monthly titles."""
+
+    async def record(self, deed: Deed) -> bool:
+        """Keep the deed; False if its event was stored before."""
+        ...
+
+    async def of_types(
+        self, types: Collection[str], since: datetime | None = None, until: datetime | None = None
+    ) -> list[Deed]:
+        """The deeds of these event types that happened in [since, until), oldest first."""
+        ...
+
+    def every(self) -> AsyncIterator[Deed]:
+        """Every deed stored, in no particular order."""
+        ...
+
+    async def reattribute(self, person_id: str, replacement: str) -> int:
+        """Erasure: mentions of the person name `replacement` instead; how many deeds changed."""
         ...
