@@ -1,5 +1,6 @@
 """Events the gamification service publishes."""
 
+from datetime import date
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -114,3 +115,38 @@ class RecalculationAppliedV1(IntegrationEvent):
     ruleset_version: int
     people_changed: int = Field(ge=0)
     points_difference: int = Field(description="Sum of the compensating entries")
+
+
+class ReciprocalRingFlaggedV1(IntegrationEvent):
+    """RESTRICTED: two people of a circle mark each other's comments helpful far above its norm; for moderators.
+
+    Their points from these marks are held until a moderator confirms or reverses them. No comment id and
+    no time of a mark: the day counting started is all that dates it.
+    """
+
+    ce_type: ClassVar[str] = "com.owlery.gamification.ring.flagged.v1"
+    topic: ClassVar[str] = RESTRICTED_TOPIC
+    key_field: ClassVar[str] = "circle_id"
+
+    ring_id: str = Field(description="Derived from (circle, pair, episode): a ring is flagged once")
+    circle_id: str
+    members: list[str] = Field(min_length=2, max_length=2)
+    marks_each_way: list[int] = Field(
+        min_length=2, max_length=2, description="Marks by members[0] on members[1]'s comments, and back"
+    )
+    circle_median: float = Field(description="The circle's median marks per marking pair in the window")
+    counted_from: date = Field(description="The first day whose marks counted")
+
+
+class ReciprocalRingDecidedV1(IntegrationEvent):
+    """RESTRICTED: a moderator decided a flagged ring: held points re-credited (confirmed) or withdrawn (reversed)."""
+
+    ce_type: ClassVar[str] = "com.owlery.gamification.ring.decided.v1"
+    topic: ClassVar[str] = RESTRICTED_TOPIC
+    key_field: ClassVar[str] = "circle_id"
+
+    ring_id: str
+    circle_id: str
+    members: list[str] = Field(min_length=2, max_length=2)
+    decision: Literal["confirmed", "reversed"]
+    moderator_id: str

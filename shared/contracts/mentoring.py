@@ -205,6 +205,9 @@ class PairEndedV1(_MentoringEvent):
     reason: Literal["completed", "left", "rematch", "closed"]
     member_ids: list[str]
     curator_ids: list[str]
+    mentor_id: str | None = Field(
+        None, description="The pair's mentor; absent from events published before it was added"
+    )
 
 
 class PairMemberLeftV1(_MentoringEvent):

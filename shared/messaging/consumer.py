@@ -6,11 +6,18 @@ fails its schema goes to `<topic>.dlt` at once; a handler that keeps failing goe
 `max_attempts`; either way the partition keeps flowing. Each handled event id is recorded per
 consumer, and handlers write their effects under keys derived from the event id, so neither a
 redelivery nor a crash between the effect and the record changes anything twice.
+
+A handler that finds an event it must never apply (say, priced by a rule version this service does
+not know) raises `Rejected`: the record is dead-lettered at once, without retries. A handler that
+keeps state per record (a projection that stores the offset it applied last) reads the record's
+place in the log with `current_position()`.
 """
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -31,6 +38,27 @@ E = TypeVar("E", bound=IntegrationEvent)
 Handler = Callable[[Any, Envelope], Awaitable[None]]
 
 PROCESSED_EVENTS = "processed_events"
+
+
+class Rejected(Exception):
+    """Raised by a handler for an event that can never be applied: dead-lettered at once, never retried."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a record sits in the log: the topic as read (prefix included), its partition and offset."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+_position: contextvars.ContextVar[Position | None] = contextvars.ContextVar("record_position", default=None)
+
+
+def current_position() -> Position | None:
+    """The position of the record whose handler is running; None outside a handler."""
+    return _position.get()
 
 
 class ReliableConsumer:
@@ -106,9 +134,15 @@ class ReliableConsumer:
         bind_correlation_id(envelope.correlation_id)
         handler = self._handlers[envelope.type]
         for attempt in range(1, self.max_attempts + 1):
+            token = _position.set(Position(record.topic, record.partition, record.offset))
             try:
                 await handler(envelope.event, envelope)
                 break
+            except Rejected as error:
+                # Retrying cannot help: the event is wrong for this service, not the moment.
+                logger.warning("handler rejected the event; dead-lettering: %s", error, extra=_fields(envelope))
+                await self.dead_letter(record, reason="rejected", error=str(error), attempts=attempt)
+                return
             except Exception as error:
                 if attempt == self.max_attempts:
                     logger.exception("handler failed for good; dead-lettering", extra=_fields(envelope))
@@ -117,6 +151,8 @@ class ReliableConsumer:
                 delay = self.retry_backoff_seconds * 2 ** (attempt - 1)
                 logger.warning("handler failed (attempt %d), retrying in %.2f s: %r", attempt, delay, error)
                 await asyncio.sleep(delay)
+            finally:
+                _position.reset(token)
         await insert_once(
             self.database,
             PROCESSED_EVENTS,

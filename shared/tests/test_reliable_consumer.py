@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.enrolment import TOPIC, ApplicationEnrolledV1
 from shared.messaging.cloudevents import Envelope, OutboxEvent
-from shared.messaging.consumer import ReliableConsumer
+from shared.messaging.consumer import Rejected, ReliableConsumer
 from shared.messaging.dead_letters import read_dead_letters, replay
 from shared.messaging.kafka import build_broker, ensure_topics
 from shared.persistence.mongo import Document, connect, insert_once
@@ -40,9 +40,12 @@ class Harness:
     topic: str
     calls: list[str] = field(default_factory=list)
     failures_left: dict[str, int] = field(default_factory=dict)  # person id -> failures before success
+    refused: set[str] = field(default_factory=set)  # person ids whose events can never be applied
 
     async def handler(self, event: ApplicationEnrolledV1, envelope: Envelope) -> None:
         self.calls.append(event.person_id)
+        if event.person_id in self.refused:
+            raise Rejected(f"no rule knows {event.person_id}")
         if self.failures_left.get(event.person_id, 0) > 0:
             self.failures_left[event.person_id] -= 1
             raise ConnectionError("the store blinked")
@@ -137,6 +140,25 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_then_replayed_once_
     await eventually(harness.effects, lambda people: people == ["anna", "boris"])
     await asyncio.sleep(0.5)
     assert harness.calls.count("anna") == 4
+
+
+async def test_a_rejected_event_is_dead_lettered_at_once_and_never_retried(harness: Harness) -> None:
+    harness.refused.add("anna")
+    await harness.send(cloud_event_record(enrolled("anna")), cloud_event_record(enrolled("boris")))
+    await eventually(harness.effects, lambda people: people == ["boris"])
+    letters = await eventually(
+        lambda: read_dead_letters(harness.servers.kafka_bootstrap, harness.topic), lambda found: len(found) == 1
+    )
+    assert (letters[0].reason, letters[0].error, letters[0].headers["dlt_attempts"]) == (
+        "rejected",
+        "no rule knows anna",
+        "1",
+    )
+    assert harness.calls.count("anna") == 1
+    # Not marked handled: once the cause is fixed, a replay of the dead letter is applied.
+    harness.refused.clear()
+    await replay(harness.servers.kafka_bootstrap, harness.topic, {letters[0].address})
+    await eventually(harness.effects, lambda people: people == ["anna", "boris"])
 
 
 async def test_handled_event_markers_are_forgotten_only_after_their_retention(harness: Harness) -> None:

@@ -39,6 +39,10 @@ class MongoDeeds:
             },
         )
 
+    async def get(self, event_id: str) -> Deed | None:
+        found = await self.collection.find_one({"_id": event_id})
+        return None if found is None else _deed(found)
+
     async def of_types(
         self, types: Collection[str], since: datetime | None = None, until: datetime | None = None
     ) -> list[Deed]:

@@ -9,6 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from gamification.domain.engine import PastEntry
 from gamification.domain.ledger import LedgerEntry
+from gamification.domain.replay import Totals
 from shared.contracts.base import IntegrationEvent
 from shared.contracts.gamification import PointsAwardedV1, RestrictedPointsAwardedV1
 from shared.messaging.cloudevents import OutboxEvent
@@ -92,6 +93,27 @@ class MongoLedger:
             )
         ).to_list()
         return int(rows[0]["total"]) if rows else 0
+
+    async def totals(self, before: datetime | None = None) -> dict[str, Totals]:
+        """Every person's points, public and restricted apart (entries awarded before `before`); scans the ledger."""
+        pipeline: list[Document] = [] if before is None else [{"$match": {"awarded_at": {"$lt": before}}}]
+        pipeline.append(
+            {
+                "$group": {
+                    "_id": {"person_id": "$person_id", "restricted": "$restricted"},
+                    "points": {"$sum": "$points"},
+                }
+            }
+        )
+        public: dict[str, int] = {}
+        restricted: dict[str, int] = {}
+        async for row in await self.entries_collection.aggregate(pipeline):
+            sums = restricted if row["_id"].get("restricted") else public
+            person = row["_id"]["person_id"]
+            sums[person] = sums.get(person, 0) + int(row["points"])
+        return {
+            person: Totals(public.get(person, 0), restricted.get(person, 0)) for person in public.keys() | restricted
+        }
 
     async def entries(self, person_id: str, limit: int, offset: int) -> list[LedgerEntry]:
         cursor = (

@@ -47,6 +47,11 @@ SLUG = re.compile(r"^[a-z0-9]+(?:[-._][a-z0-9]+)*$")  # "helpful-comment", "enro
 MAX_SLUG_LENGTH = 64
 OWN_EVENTS_PREFIX = "com.owlery.gamification."  # points for awarding points would feed on themselves
 ENTRY_ID_LENGTH = 32  # hex characters of sha256: ids never show the person they credit
+RECALCULATION_RULE = "recalculation"
+RING_HOLD_RULE = "ring-hold"
+RING_RELEASE_RULE = "ring-release"
+CORRECTION_RULES = frozenset({RECALCULATION_RULE, RING_HOLD_RULE, RING_RELEASE_RULE})
+"""Entries the service writes itself (compensations, ring holds): never a rule's id, so none collides with them."""
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 
@@ -183,6 +188,8 @@ def validate_rule(rule: Rule) -> None:
             f"a rule id is lower-case letters and digits joined by single - . or _, at most {MAX_SLUG_LENGTH} long",
             field="id",
         )
+    if rule.id in CORRECTION_RULES:
+        raise Invalid(f"{rule.id!r} names the service's own corrections; choose another id", field="id")
     if not _is_int(rule.version) or rule.version < 1:
         raise Invalid("a rule version is a whole number from 1", field="version")
     contract = contract_for(rule.event_type)

@@ -8,13 +8,16 @@ prices costs one read of the cached rule set.
 from datetime import UTC, datetime
 
 from gamification.domain.ledger import Deed
+from gamification.domain.standing import Credit, LogPosition, UnknownRule
 from gamification.service import handlers
-from gamification.service.ports import Deeds, Ledger, Rules
+from gamification.service import standings as standings_service
+from gamification.service.badges import award_for_deed
+from gamification.service.ports import Badges, Deeds, EntryOwners, Erasures, Ledger, People, Rules, Standings
 from shared.audit import AuditLog
 from shared.contracts import directory, gamification
 from shared.contracts.base import IntegrationEvent, all_contracts
 from shared.messaging.cloudevents import Envelope
-from shared.messaging.consumer import ReliableConsumer
+from shared.messaging.consumer import Rejected, ReliableConsumer, current_position
 from shared.persistence.people import DirectoryCopy, follow_directory
 
 
@@ -46,15 +49,58 @@ def register(
     rules: Rules,
     deeds: Deeds,
     audit: AuditLog | None = None,
+    badges: Badges | None = None,
+    erasures: Erasures | None = None,
 ) -> None:
     async def credit(event: IntegrationEvent, envelope: Envelope) -> None:
         deed = deed_of(event, envelope)
-        await deeds.record(deed)  # first: a replay of the rules must see every deed, priced or not
-        await handlers.credit_deed(deed, ledger, people, rules)
+        # First: a replay of the rules must see every deed, priced or not (kept without anyone erased).
+        stand_ins = await handlers.record_deed(deed, deeds, people, rules)
+        await handlers.credit_deed(deed, ledger, people, rules, stand_ins)
+        if badges is not None:
+            await award_for_deed(deed, badges, badges, people)
 
     async def erase(person_id: str) -> None:
-        await handlers.erase_person(person_id, ledger, people)
+        await handlers.erase_person(person_id, ledger, people, deeds, erasures)
 
     for contract in priceable():
         consumer.on(contract, credit)
     follow_directory(consumer, people, erase, audit)
+
+
+def credit_of(
+    event: gamification.PointsAwardedV1 | gamification.RestrictedPointsAwardedV1, envelope: Envelope
+) -> Credit:
+    # The event's time is the entry's as the ledger stored it (a rebuild buckets periods by the same).
+    at = datetime.fromisoformat(envelope.time.replace("Z", "+00:00")) if envelope.time else datetime.now(UTC)
+    return Credit(
+        entry_id=event.entry_id,
+        person_id=event.person_id,
+        points=event.points,
+        rule=event.rule,
+        rule_version=event.rule_version,
+        at=at if at.tzinfo is not None else at.replace(tzinfo=UTC),
+        circle_id=event.circle_id,
+        restricted=isinstance(event, gamification.RestrictedPointsAwardedV1),
+    )
+
+
+def follow_points(
+    consumer: ReliableConsumer, standings: Standings, rules: Rules, people: People, owners: EntryOwners
+) -> None:
+    """Project every ledger entry, public or restricted, into its person's standing, once, by record offset."""
+
+    async def project(
+        event: gamification.PointsAwardedV1 | gamification.RestrictedPointsAwardedV1, envelope: Envelope
+    ) -> None:
+        position = current_position()
+        if position is None:
+            raise RuntimeError("points are projected from records of the log only")
+        where = LogPosition(position.topic, position.partition, position.offset)
+        try:
+            await standings_service.project(credit_of(event, envelope), where, standings, rules, people, owners)
+        except UnknownRule as unknown:
+            raise Rejected(str(unknown)) from unknown  # no retry can make it known: dead-letter it now
+
+    consumer.on(gamification.PointsAwardedV1, project)
+    consumer.on(gamification.RestrictedPointsAwardedV1, project)

@@ -1,24 +1,28 @@
 """Gamification use cases."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from gamification.domain.engine import PastAwards, PastEntry, Rule, RuleSet, price
 from gamification.domain.ledger import Deed, LedgerEntry, former_employee_id
-from gamification.service.ports import Ledger, People, Rules
+from gamification.service.ports import Deeds, Erasures, Ledger, People, Rules
 from shared.concurrency import retry_on_conflict
+from shared.persistence.erasures import replace_value
 
 EXPORT_PAGE = 500
 
 
-async def credit_deed(deed: Deed, ledger: Ledger, people: People, rules: Rules) -> list[LedgerEntry]:
+async def credit_deed(
+    deed: Deed, ledger: Ledger, people: People, rules: Rules, stand_ins: Mapping[str, str] | None = None
+) -> list[LedgerEntry]:
     """Award the points a deed earns under the rules in force; an entry already in the ledger is not awarded again.
 
     The engine decides caps, cooldowns and reversals from the ledger's history, read here first. A deed of
     someone the directory has since erased (its event was still on its way) is credited to a former
-    employee: the points count in the totals, but the erased id never enters the ledger again.
+    employee: the points count in the totals, but the erased id never enters the ledger again. That former
+    employee is the one `stand_ins` names for them (the one `record_deed` kept the deed with), else a fresh one.
     """
     ruleset = await rules.in_force()
     history, earlier = await _what_the_engine_needs(deed, ruleset, ledger)
@@ -36,7 +40,7 @@ async def credit_deed(deed: Deed, ledger: Ledger, people: People, rules: Rules) 
         circle = deed.data.get("circle_id")
         entry = LedgerEntry.of(award, restricted=deed.restricted, circle_id=circle if isinstance(circle, str) else None)
         if await _is_erased(entry.person_id, people):
-            entry = entry.attributed_to(former_employee_id())
+            entry = entry.attributed_to((stand_ins or {}).get(entry.person_id) or former_employee_id())
         if await ledger.append(entry):
             awarded.append(entry)
     return awarded
@@ -68,6 +72,39 @@ async def _what_the_engine_needs(
     return history, earlier
 
 
+async def record_deed(deed: Deed, deeds: Deeds, people: People, rules: Rules) -> dict[str, str]:
+    """Keep the deed for replays, without anyone erased; returns the stand-ins it was kept with, for `credit_deed`.
+
+    A deed still on its way when someone was erased names them. Each person the rules read from it (credited,
+    or the actor of a "not for one's own content" limit) whom the directory has erased is replaced by a fresh
+    former employee before it is stored, so their id never enters the store again; pricing the deed with
+    these stand-ins then credits the same former employee a replay of the stored deed credits. The deed
+    itself is priced as it arrived, so its entry ids stay the ones a redelivery derives. A redelivered deed
+    (stored before) is kept as it was, and no stand-ins are returned: its entries are in the ledger already.
+    """
+    ruleset = await rules.in_force()
+    stand_ins: dict[str, str] = {}
+    data = deed.data
+    for person in dict.fromkeys(_named_by_rules(deed, ruleset)):
+        if await _is_erased(person, people):
+            stand_ins[person] = former_employee_id()
+            data = replace_value(data, person, stand_ins[person])
+    recorded = await deeds.record(replace(deed, data=data) if stand_ins else deed)
+    return stand_ins if recorded else {}
+
+
+def _named_by_rules(deed: Deed, ruleset: RuleSet) -> list[str]:
+    """The people the rules for this event type read from it: whom they credit, and the acting person."""
+    named: list[str] = []
+    for rule in ruleset.for_event(deed.event_type):
+        for field_name in (rule.credits, rule.not_own):
+            value = deed.data.get(field_name) if field_name else None
+            for candidate in value if isinstance(value, list | tuple) else [value]:
+                if isinstance(candidate, str) and candidate:
+                    named.append(candidate)
+    return named
+
+
 async def _is_erased(person_id: str, people: People) -> bool:
     found = await people.get(person_id)  # by _id: an index lookup even on FerretDB
     return found is not None and found.erased
@@ -84,16 +121,28 @@ async def account(person_id: str, ledger: Ledger, limit: int = 50, offset: int =
     return Account(person_id, await ledger.balance(person_id), await ledger.entries(person_id, limit, offset))
 
 
-async def erase_person(person_id: str, ledger: Ledger, people: People) -> int:
-    """Erase the person here: their entries go to one fresh former employee, their profile to a tombstone.
+async def erase_person(
+    person_id: str, ledger: Ledger, people: People, deeds: Deeds, erasures: Erasures | None = None
+) -> int:
+    """Erase the person here: their entries and the deeds naming them go to one fresh former employee, their
+    profile to a tombstone.
 
-    Returns how many entries were re-attributed (0 when run again: nothing of theirs is left, nothing is
-    written). The stand-in id is neither returned nor logged: that would link it back to the person.
-    The tombstone comes first, so a deed credited while this runs already goes to a former employee.
+    The ledger and the deeds store get the same stand-in, so a replay of the deeds credits exactly the former
+    employee the ledger holds; `erasures` remembers it while this runs, so an erasure interrupted half way
+    resumes with it. Returns how many entries were re-attributed (0 when run again: nothing of theirs is left,
+    nothing of anyone's changes). The stand-in id is neither returned nor logged: that would link it back to
+    the person. The tombstone comes first, so a deed credited while this runs already goes to a former employee.
     """
     if not await _is_erased(person_id, people):
         await people.apply_erased(person_id)
-    return await ledger.reattribute(person_id, former_employee_id())
+    replacement = former_employee_id()
+    if erasures is not None:
+        replacement = await erasures.begin(person_id, replacement)
+    moved = await ledger.reattribute(person_id, replacement)
+    await deeds.reattribute(person_id, replacement)
+    if erasures is not None:
+        await erasures.finish(person_id)
+    return moved
 
 
 async def export_person(person_id: str, ledger: Ledger, people: People) -> dict[str, Any]:

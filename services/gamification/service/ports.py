@@ -1,11 +1,18 @@
 """What the gamification use cases need from the outside world."""
 
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
+from gamification.domain.badges import Badge, BadgeAward, Progress
 from gamification.domain.engine import PastEntry, RuleSet
+from gamification.domain.leaderboard import Member
 from gamification.domain.ledger import Deed, LedgerEntry
+from gamification.domain.recalculation import Recalculation
+from gamification.domain.replay import Totals
+from gamification.domain.rings import Ring, Withheld
+from gamification.domain.standing import Credit, Standing
+from gamification.domain.titles import ExpertTitle, Scope
 from shared.persistence.people import PersonCopy
 
 
@@ -30,6 +37,13 @@ class Ledger(Protocol):
         """Give every entry of `person_id`, and the event in its outbox, to `replacement`; how many moved.
 
         Points, rules and outbox state stay as they are, so totals keep their sums. May scan: erasure is rare.
+        """
+        ...
+
+    async def totals(self, before: datetime | None = None) -> dict[str, Totals]:
+        """Every person's points, public and restricted apart, from the entries awarded before `before` (all if None).
+
+        May scan the ledger: a recalculation is a rare admin operation.
         """
         ...
 
@@ -69,6 +83,10 @@ class Deeds(Protocol):
         """Keep the deed; False if its event was stored before."""
         ...
 
+    async def get(self, event_id: str) -> Deed | None:
+        """The deed as stored (by _id)."""
+        ...
+
     async def of_types(
         self, types: Collection[str], since: datetime | None = None, until: datetime | None = None
     ) -> list[Deed]:
@@ -81,4 +99,203 @@ class Deeds(Protocol):
 
     async def reattribute(self, person_id: str, replacement: str) -> int:
         """Erasure: mentions of the person name `replacement` instead; how many deeds changed."""
+        ...
+
+
+class Titles(Protocol):
+    """Expert of the month decisions (`adapters.titles.MongoTitles`), one per counted month and scope."""
+
+    async def name(self, title: ExpertTitle) -> bool:
+        """Record the decision and its ExpertOfTheMonthNamed event; False if this title id was decided before."""
+        ...
+
+    async def held(
+        self, title_month: str, scope: Scope | None = None, scope_id: str | None = None
+    ) -> list[ExpertTitle]:
+        """The titles held in `title_month`, by scope and scope id."""
+        ...
+
+    async def month_settled(self, counted_month: str) -> bool:
+        """True once every decision of the counted month has been recorded."""
+        ...
+
+    async def settle(self, counted_month: str) -> None:
+        """Remember that every decision of the counted month is recorded (safe to call twice)."""
+        ...
+
+    async def reattribute(self, person_id: str, replacement: str) -> int:
+        """Erasure: the person's titles, and the events in their outbox, name `replacement`; how many moved."""
+        ...
+
+
+class BadgeAwards(Protocol):
+    """Badges awarded (`adapters.badges.MongoBadges`): one document per award id, carrying its event."""
+
+    async def record(self, award: BadgeAward) -> bool:
+        """Record the award and its BadgeAwarded event; False if this award id was recorded before."""
+        ...
+
+    async def get(self, award_id: str) -> BadgeAward | None: ...
+
+    async def of_person(self, person_id: str) -> list[BadgeAward]:
+        """The person's awards, newest first."""
+        ...
+
+    async def reattribute(self, person_id: str, replacement: str) -> int:
+        """Erasure: the person's awards and their events go to `replacement`, their progress is dropped."""
+        ...
+
+
+class BadgeProgress(Protocol):
+    """Progress toward threshold badges, one versioned aggregate per (badge, person)."""
+
+    async def load(self, badge: Badge, person_id: str) -> tuple[Progress, int]:
+        """The progress (empty if none yet) and the store version it was read at (0 if none)."""
+        ...
+
+    async def save(self, progress: Progress, stored_version: int) -> None:
+        """Store the progress; ConcurrencyConflict if the store version moved."""
+        ...
+
+
+class Badges(BadgeAwards, BadgeProgress, Protocol):
+    """One store keeping both awards and progress (`adapters.badges.MongoBadges`)."""
+
+
+class CredentialSigner(Protocol):
+    """Signs Open Badges credentials with the issuer's key (`adapters.signing.IssuerKey`)."""
+
+    async def sign(self, claims: dict[str, Any]) -> str:
+        """The claims as a compact JWS."""
+        ...
+
+    async def jwks(self) -> dict[str, Any]:
+        """The public key(s) verifiers check signatures with, as a JWK set."""
+        ...
+
+
+class Recalculations(Protocol):
+    """Recalculations dry-run by admins (`adapters.recalculations.MongoRecalculations`)."""
+
+    async def add(self, recalculation: Recalculation) -> None: ...
+
+    async def get(self, recalculation_id: str) -> Recalculation | None: ...
+
+    async def claim(self, ruleset_version: int, recalculation_id: str) -> str:
+        """Make this the one recalculation applied under `ruleset_version`; returns the one that is (maybe another).
+
+        Exclusive (a unique key): two dry runs under one version must not both compensate the same differences.
+        """
+        ...
+
+    async def mark_applied(self, recalculation: Recalculation) -> None:
+        """Store the applied recalculation with its RecalculationApplied event (safe to repeat)."""
+        ...
+
+
+class Erasures(Protocol):
+    """Erasures under way, so an interrupted one resumes with the stand-in id it had chosen."""
+
+    async def begin(self, person_id: str, replacement: str) -> str:
+        """The stand-in to use: the one of an unfinished erasure of this person, else `replacement`."""
+        ...
+
+    async def finish(self, person_id: str) -> None:
+        """Forget the erasure (and with it the last link between the person and the stand-in)."""
+        ...
+
+
+class Rings(Protocol):
+    """Reciprocal rings flagged for moderators (`adapters.rings.MongoRings`) and the credits they withhold."""
+
+    async def load(self, ring_id: str) -> tuple[Ring, int] | None:
+        """The ring and its stored version, read fresh."""
+        ...
+
+    async def flag(self, ring: Ring) -> bool:
+        """Store a new ring with its RingFlagged event; False if this ring id was flagged before."""
+        ...
+
+    async def save(self, ring: Ring, stored_version: int, announce: bool) -> None:
+        """Store the ring's new state (with its RingDecided event if `announce`); ConcurrencyConflict if it moved."""
+        ...
+
+    async def all(self) -> list[Ring]:
+        """Every ring, by circle and pair (few: this may read them one by one)."""
+        ...
+
+    async def flagged(self) -> list[Ring]:
+        """The rings awaiting a decision; may be a few seconds old."""
+        ...
+
+    async def record_hold(self, withheld: Withheld) -> None:
+        """Remember a hold entry before it enters the ledger (safe to call twice)."""
+        ...
+
+    async def holds_of(self, ring_id: str) -> list[Withheld]: ...
+
+    async def park(self, withheld: Withheld) -> bool:
+        """Keep a credit out of the ledger under the ring; False if it was parked before."""
+        ...
+
+    async def parked_of(self, ring_id: str) -> list[Withheld]: ...
+
+    async def is_parked(self, entry_id: str) -> bool: ...
+
+
+class Audit(Protocol):
+    """The service's log of privileged actions (`shared.audit.AuditLog`)."""
+
+    async def record(
+        self,
+        action: str,
+        actor_id: str,
+        subject_id: str,
+        reason: str | None = None,
+        details: Any = None,
+        entry_id: str | None = None,
+    ) -> Any: ...
+
+
+class Standings(Protocol):
+    """Each person's standing (`adapters.standings.MongoStandings`): the ledger projected, one document each."""
+
+    async def get(self, person_id: str) -> Standing | None: ...
+
+    async def save(self, standing: Standing) -> None:
+        """Replace the person's standing by this one: one single-document write."""
+        ...
+
+    def every(self) -> AsyncIterator[Standing]:
+        """Every standing, in no particular order."""
+        ...
+
+    async def replace_all(self, standings: Iterable[Standing]) -> int:
+        """Drop every standing and write these (a rebuild, with the service stopped); how many were written."""
+        ...
+
+    async def reattribute(self, person_id: str, replacement: str) -> bool:
+        """Erasure: the person's standing becomes the stand-in's, their board preference goes; False if none."""
+        ...
+
+
+class EntryOwners(Protocol):
+    async def owner_of_entry(self, entry_id: str) -> str | None:
+        """Whom the ledger entry belongs to now (an erasure re-attributes entries); None if no such entry."""
+        ...
+
+
+class Members(Protocol):
+    """Who may appear on boards, by name and department, and who opted out."""
+
+    def every(self) -> AsyncIterator[Member]:
+        """Everyone the directory copy knows or who chose a board visibility."""
+        ...
+
+    async def set_visible(self, person_id: str, visible: bool) -> None: ...
+
+
+class PublishedEntries(Protocol):
+    def every(self) -> AsyncIterator[Credit]:
+        """Every ledger entry whose PointsAwarded event is published, as the projection would see it."""
         ...

@@ -165,6 +165,10 @@ def only(*rules: Rule) -> RuleSet:
         ({"points": 0, "reverses": Reversal("meeting", "meeting_id")}, "reverses.rule_id", ""),
         ({"points": 5, "reverses": Reversal("other", "meeting_id")}, "points", ""),
         ({"points": 0, "cap_per_day": 1, "reverses": Reversal("other", "meeting_id")}, "cap_per_day", ""),
+        # The service's own corrections: a rule under their id would be mistaken for (and cancel into) them.
+        ({"id": "recalculation"}, "id", "recalculation"),
+        ({"id": "ring-hold"}, "id", "ring-hold"),
+        ({"id": "ring-release"}, "id", "ring-release"),
     ],
 )
 def test_each_invalid_rule_names_its_field(changes: dict[str, Any], field: str, named: str) -> None:

@@ -107,7 +107,7 @@ async def test_an_erased_persons_id_is_nowhere_and_the_points_per_rule_are_intac
     totals = await totals_per_rule(service)
     assert totals == {"enrolment.enrolled": 30, "mentoring.mentor_registered": 15, "mentoring.mentee_registered": 5}
     before = await everything(service)
-    assert {name for name, _ in mentions(before, ann)} == {"ledger", "people"}
+    assert {name for name, _ in mentions(before, ann)} == {"deeds", "ledger", "people"}
 
     await deliver(service.runtime.consumer, erased(ann), "/owlery/directory")
 
@@ -127,6 +127,10 @@ async def test_an_erased_persons_id_is_nowhere_and_the_points_per_rule_are_intac
         (event,) = doc["events"]
         assert (event["data"]["person_id"], event["key"], event["subject"]) == (stand_in, stand_in, stand_in)
         assert doc["outbox_state"] == "pending"
+    # Her deeds name the same former employee, so a replay of them credits exactly what the ledger holds.
+    formerly_her_deeds = [doc for doc in after["deeds"] if bob not in json_util.dumps(doc)]
+    assert len(formerly_her_deeds) == 3
+    assert {doc["data"]["person_id"] for doc in formerly_her_deeds} == {stand_in}
     assert await handlers.export_person(ann, service.ledger, service.people) == {
         "service": "gamification",
         "person": None,
@@ -135,13 +139,18 @@ async def test_an_erased_persons_id_is_nowhere_and_the_points_per_rule_are_intac
     }
 
     # A redelivered erasure (its marker forgotten) finds nothing left and writes nothing.
-    assert await handlers.erase_person(ann, service.ledger, service.people) == 0
+    assert await handlers.erase_person(ann, service.ledger, service.people, service.deeds) == 0
     assert await everything(service) == after
 
     # A deed of Ann's still on its way counts, for a former employee.
     await deliver(service.runtime.consumer, enrolled(ann), "/owlery/enrolment")
     late = await everything(service)
     assert [name for name, _ in mentions(late, ann)] == ["people"]
+    # Kept and credited with one new former employee: a replay of the deed credits whom the ledger did.
+    (late_deed,) = [doc for doc in late["deeds"] if doc not in after["deeds"]]
+    (late_entry,) = [doc for doc in late["ledger"] if doc not in after["ledger"]]
+    assert late_deed["data"]["person_id"] == late_entry["person_id"] != stand_in
+    assert STAND_IN.fullmatch(late_entry["person_id"])
     assert await totals_per_rule(service) == {**totals, "enrolment.enrolled": 40}
 
 

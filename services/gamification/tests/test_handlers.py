@@ -11,7 +11,7 @@ import pytest
 from gamification.domain.ledger import Deed
 from gamification.service import handlers
 from gamification.service.ports import Ledger, People, Rules
-from gamification.tests.fakes import InMemoryLedger, InMemoryPeople, InMemoryRules
+from gamification.tests.fakes import InMemoryDeeds, InMemoryLedger, InMemoryPeople, InMemoryRules
 from shared.errors import Conflict
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -110,7 +110,7 @@ async def test_erasure_gives_the_entries_to_one_random_former_employee_and_keeps
     before = totals_per_rule(ledger)
     bobs = [entry for entry in ledger.recorded if entry.person_id == "bob"]
 
-    moved = await handlers.erase_person("ann", ledger, people)
+    moved = await handlers.erase_person("ann", ledger, people, InMemoryDeeds())
 
     assert moved == 3
     assert all(entry.person_id != "ann" for entry in ledger.recorded)
@@ -132,8 +132,8 @@ async def test_each_erasure_draws_a_new_stand_in() -> None:
     ledger, people = InMemoryLedger(), InMemoryPeople()
     await credited(ledger, people)
 
-    await handlers.erase_person("ann", ledger, people)
-    await handlers.erase_person("bob", ledger, people)
+    await handlers.erase_person("ann", ledger, people, InMemoryDeeds())
+    await handlers.erase_person("bob", ledger, people, InMemoryDeeds())
 
     assert len({entry.person_id for entry in ledger.recorded}) == 2
     assert not {"ann", "bob"} & {entry.person_id for entry in ledger.recorded}
@@ -143,10 +143,10 @@ async def test_a_second_erasure_changes_nothing() -> None:
     ledger, people = InMemoryLedger(), InMemoryPeople()
     people.upsert("ann", display_name="Ann Lee", department="R&D")
     await credited(ledger, people)
-    await handlers.erase_person("ann", ledger, people)
+    await handlers.erase_person("ann", ledger, people, InMemoryDeeds())
     after_first = list(ledger.recorded)
 
-    again = await handlers.erase_person("ann", ledger, people)
+    again = await handlers.erase_person("ann", ledger, people, InMemoryDeeds())
 
     assert again == 0
     assert ledger.recorded == after_first
@@ -158,7 +158,7 @@ async def test_erasing_someone_unknown_leaves_only_a_tombstone() -> None:
     await credited(ledger, people)
     before = list(ledger.recorded)
 
-    assert await handlers.erase_person("nobody", ledger, people) == 0
+    assert await handlers.erase_person("nobody", ledger, people, InMemoryDeeds()) == 0
     assert ledger.recorded == before
     assert await handlers.export_person("nobody", ledger, people) == {
         "service": "gamification",
@@ -170,7 +170,7 @@ async def test_erasing_someone_unknown_leaves_only_a_tombstone() -> None:
 
 async def test_a_deed_arriving_after_the_erasure_is_credited_to_a_former_employee() -> None:
     ledger, people = InMemoryLedger(), InMemoryPeople()
-    await handlers.erase_person("ann", ledger, people)
+    await handlers.erase_person("ann", ledger, people, InMemoryDeeds())
 
     awarded = await handlers.credit_deed(deed("late", ENROLLED, {"person_id": "ann"}), ledger, people, RULES)
 
@@ -217,7 +217,7 @@ async def test_after_erasure_the_export_holds_nothing() -> None:
     ledger, people = InMemoryLedger(), InMemoryPeople()
     people.upsert("ann", display_name="Ann Lee", department="R&D")
     await credited(ledger, people)
-    await handlers.erase_person("ann", ledger, people)
+    await handlers.erase_person("ann", ledger, people, InMemoryDeeds())
 
     exported = await handlers.export_person("ann", ledger, people)
 

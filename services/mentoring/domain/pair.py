@@ -83,6 +83,7 @@ class PairEnded:
     reason: str
     member_ids: list[str]
     curator_ids: list[str]
+    mentor_id: str  # who mentored: gamification credits a programme finished to them
 
 
 @dataclass(frozen=True)
@@ -383,7 +384,14 @@ class Pair:
         self.end_reason = parsed
         self.at_risk = ()
         self.events.append(
-            PairEnded(self.id, self.programme_id, parsed.value, list(self.member_ids), list(self.terms.curator_ids))
+            PairEnded(
+                self.id,
+                self.programme_id,
+                parsed.value,
+                list(self.member_ids),
+                list(self.terms.curator_ids),
+                self.mentor_id,
+            )
         )
 
     def remove_mentee(self, person_id: str, now: datetime) -> None:

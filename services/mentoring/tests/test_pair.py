@@ -118,7 +118,7 @@ def test_a_pair_starts_once_and_ends_once() -> None:
     assert pair.end_reason is EndReason.COMPLETED
     assert pair.events == [
         PairStarted("pair-1", "prog-1", ["alice", "bob"]),
-        PairEnded("pair-1", "prog-1", "completed", ["alice", "bob"], ["carol"]),
+        PairEnded("pair-1", "prog-1", "completed", ["alice", "bob"], ["carol"], "alice"),
     ]
 
 
@@ -150,7 +150,7 @@ def test_the_last_mentee_leaving_ends_the_pair() -> None:
 
     assert pair.status is PairStatus.ENDED
     assert pair.end_reason is EndReason.LEFT
-    assert pair.events == [PairEnded("pair-1", "prog-1", "left", ["alice", "bob"], ["carol"])]
+    assert pair.events == [PairEnded("pair-1", "prog-1", "left", ["alice", "bob"], ["carol"], "alice")]
 
 
 def test_the_mentor_does_not_leave_as_a_mentee() -> None:
