@@ -119,7 +119,17 @@ def bootstrap(settings: GamificationSettings | None = None) -> Gamification:
     )
     standings = MongoStandings(runtime.database)
     consumers.follow_points(runtime.consumer, standings, rules, people, standings)
-    consumers.register(runtime.consumer, holding, people, rules, deeds, runtime.audit, badges=badges, erasures=erasures)
+    consumers.register(
+        runtime.consumer,
+        holding,
+        people,
+        rules,
+        deeds,
+        runtime.audit,
+        badges=badges,
+        erasures=erasures,
+        others=(badges, titles, rings, standings),  # handed to the same stand-in as the ledger
+    )
     service = Gamification(
         runtime=runtime,
         ledger=ledger,

@@ -77,6 +77,10 @@ class MongoTitles:
         found = [_title(doc) async for doc in self.collection.find(query)]
         return sorted(found, key=lambda title: (title.scope, title.scope_id))
 
+    async def of_person(self, person_id: str) -> list[ExpertTitle]:
+        found = [_title(doc) async for doc in self.collection.find({"person_id": person_id})]
+        return sorted(found, key=lambda title: (title.title_month, title.scope, title.scope_id))
+
     async def month_settled(self, counted_month: str) -> bool:
         return await self.settled.find_one({"_id": counted_month}) is not None
 

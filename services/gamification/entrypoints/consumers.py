@@ -5,6 +5,7 @@ events are subscribed to, and the restricted ones that credit anonymous authors;
 prices costs one read of the cached rule set.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from gamification.domain.ledger import Deed
@@ -12,7 +13,17 @@ from gamification.domain.standing import Credit, LogPosition, UnknownRule
 from gamification.service import handlers
 from gamification.service import standings as standings_service
 from gamification.service.badges import award_for_deed
-from gamification.service.ports import Badges, Deeds, EntryOwners, Erasures, Ledger, People, Rules, Standings
+from gamification.service.ports import (
+    Badges,
+    Deeds,
+    EntryOwners,
+    Erasures,
+    HoldsPeople,
+    Ledger,
+    People,
+    Rules,
+    Standings,
+)
 from shared.audit import AuditLog
 from shared.contracts import directory, gamification
 from shared.contracts.base import IntegrationEvent, all_contracts
@@ -51,6 +62,7 @@ def register(
     audit: AuditLog | None = None,
     badges: Badges | None = None,
     erasures: Erasures | None = None,
+    others: Sequence[HoldsPeople] = (),
 ) -> None:
     async def credit(event: IntegrationEvent, envelope: Envelope) -> None:
         deed = deed_of(event, envelope)
@@ -61,7 +73,7 @@ def register(
             await award_for_deed(deed, badges, badges, people)
 
     async def erase(person_id: str) -> None:
-        await handlers.erase_person(person_id, ledger, people, deeds, erasures)
+        await handlers.erase_person(person_id, ledger, people, deeds, erasures, others)
 
     for contract in priceable():
         consumer.on(contract, credit)

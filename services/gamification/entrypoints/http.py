@@ -302,7 +302,9 @@ def create_app(service: Gamification | None = None) -> FastAPI:
     app.include_router(health_router({"database": runtime.database_ready, "broker": runtime.broker_ready}))
 
     async def export(person_id: str) -> dict[str, Any]:
-        return await handlers.export_person(person_id, service.ledger, service.people)
+        return await handlers.export_person(
+            person_id, service.ledger, service.people, badges=service.badges, titles=service.titles
+        )
 
     app.include_router(privacy_router("gamification", export, runtime.audit))
 

@@ -1,13 +1,14 @@
 """Gamification use cases."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from gamification.domain.engine import PastAwards, PastEntry, Rule, RuleSet, price
 from gamification.domain.ledger import Deed, LedgerEntry, former_employee_id
-from gamification.service.ports import Deeds, Erasures, Ledger, People, Rules
+from gamification.service import badges as badge_cases
+from gamification.service.ports import Badges, Deeds, Erasures, HoldsPeople, Ledger, People, Rules, Titles
 from shared.concurrency import retry_on_conflict
 from shared.persistence.erasures import replace_value
 
@@ -122,16 +123,22 @@ async def account(person_id: str, ledger: Ledger, limit: int = 50, offset: int =
 
 
 async def erase_person(
-    person_id: str, ledger: Ledger, people: People, deeds: Deeds, erasures: Erasures | None = None
+    person_id: str,
+    ledger: Ledger,
+    people: People,
+    deeds: Deeds,
+    erasures: Erasures | None = None,
+    others: Sequence[HoldsPeople] = (),
 ) -> int:
     """Erase the person here: their entries and the deeds naming them go to one fresh former employee, their
     profile to a tombstone.
 
-    The ledger and the deeds store get the same stand-in, so a replay of the deeds credits exactly the former
-    employee the ledger holds; `erasures` remembers it while this runs, so an erasure interrupted half way
-    resumes with it. Returns how many entries were re-attributed (0 when run again: nothing of theirs is left,
-    nothing of anyone's changes). The stand-in id is neither returned nor logged: that would link it back to
-    the person. The tombstone comes first, so a deed credited while this runs already goes to a former employee.
+    The ledger, the deeds store and the `others` (badges, titles, rings, standings) get the same stand-in, so a
+    replay of the deeds credits exactly the former employee the ledger holds; `erasures` remembers it while
+    this runs, so an erasure interrupted half way resumes with it. Returns how many entries were re-attributed (0
+    when run again: nothing of theirs is left, nothing of anyone's changes). The stand-in id is neither returned nor
+    logged: that would link it back to the person. The tombstone comes first, so a deed credited while this runs
+    already goes to a former employee.
     """
     if not await _is_erased(person_id, people):
         await people.apply_erased(person_id)
@@ -140,13 +147,25 @@ async def erase_person(
         replacement = await erasures.begin(person_id, replacement)
     moved = await ledger.reattribute(person_id, replacement)
     await deeds.reattribute(person_id, replacement)
+    for store in others:
+        await store.reattribute(person_id, replacement)
     if erasures is not None:
         await erasures.finish(person_id)
     return moved
 
 
-async def export_person(person_id: str, ledger: Ledger, people: People) -> dict[str, Any]:
+async def export_person(
+    person_id: str, ledger: Ledger, people: People, badges: Badges | None = None, titles: Titles | None = None
+) -> dict[str, Any]:
     """Everything this service holds on the person, as JSON-able data (a subject access request)."""
+    held: dict[str, Any] = {}
+    if badges is not None:
+        held["badges"] = await badge_cases.export_badges(person_id, badges, badges)
+    if titles is not None:
+        held["titles"] = [
+            {"scope": t.scope, "scope_id": t.scope_id, "title_month": t.title_month, "helpful_marks": t.helpful_marks}
+            for t in await titles.of_person(person_id)
+        ]
     entries: list[LedgerEntry] = []
     while page := await ledger.entries(person_id, EXPORT_PAGE, len(entries)):
         entries.extend(page)
@@ -167,6 +186,7 @@ async def export_person(person_id: str, ledger: Ledger, people: People) -> dict[
             }
             for entry in entries
         ],
+        **held,
     }
 
 

@@ -127,6 +127,10 @@ class Titles(Protocol):
         """Erasure: the person's titles, and the events in their outbox, name `replacement`; how many moved."""
         ...
 
+    async def of_person(self, person_id: str) -> list[ExpertTitle]:
+        """Every title the person was given (a subject access request; may scan)."""
+        ...
+
 
 class BadgeAwards(Protocol):
     """Badges awarded (`adapters.badges.MongoBadges`): one document per award id, carrying its event."""
@@ -299,3 +303,9 @@ class PublishedEntries(Protocol):
     def every(self) -> AsyncIterator[Credit]:
         """Every ledger entry whose PointsAwarded event is published, as the projection would see it."""
         ...
+
+
+class HoldsPeople(Protocol):
+    """A store naming people, which an erasure hands over to the person's stand-in."""
+
+    async def reattribute(self, person_id: str, replacement: str) -> object: ...

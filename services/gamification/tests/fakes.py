@@ -185,6 +185,9 @@ class InMemoryTitles:
         ]
         return sorted(found, key=lambda title: (title.scope, title.scope_id))
 
+    async def of_person(self, person_id: str) -> list[ExpertTitle]:
+        return [title for title in self.decided.values() if title.person_id == person_id]
+
     async def month_settled(self, counted_month: str) -> bool:
         return counted_month in self.settled
 

@@ -14,8 +14,9 @@ from bson import json_util
 
 from gamification.bootstrap import Gamification, bootstrap
 from gamification.config import GamificationSettings
+from gamification.domain.titles import ExpertTitle
 from gamification.service import handlers
-from shared.contracts import directory, enrolment, mentoring
+from shared.contracts import directory, enrolment, gamification, mentoring
 from shared.persistence.mongo import Document
 from tests.support.infra import Servers, isolated, remove, unique
 from tests.support.kafka import deliver
@@ -106,8 +107,24 @@ async def test_an_erased_persons_id_is_nowhere_and_the_points_per_rule_are_intac
     assert (await handlers.export_person(ann, service.ledger, service.people))["balance"] == 35
     totals = await totals_per_rule(service)
     assert totals == {"enrolment.enrolled": 30, "mentoring.mentor_registered": 15, "mentoring.mentee_registered": 5}
+    # Ann is also an internal trainer (the owl badge), on the leaderboards, and was Expert of the month.
+    await deliver(service.runtime.consumer, enrolment.TrainerDebutedV1(person_id=ann, course_id="c-1"), "/owlery/x")
+    (entry,) = [doc for doc in (await everything(service))["ledger"] if doc["person_id"] == ann][:1]
+    awarded = gamification.PointsAwardedV1(
+        entry_id=entry["_id"],
+        person_id=ann,
+        points=entry["points"],
+        rule=entry["rule"],
+        rule_version=entry["rule_version"],
+        cause_event_id=entry["cause_event_id"],
+        cause_event_type=entry["cause_event_type"],
+    )
+    await deliver(service.runtime.consumer, awarded, "/owlery/gamification")
+    title = ExpertTitle(unique("title"), ann, "department", "R&D", "2026-10", "2026-11", 4)
+    assert await service.titles.name(title)
     before = await everything(service)
-    assert {name for name, _ in mentions(before, ann)} == {"deeds", "ledger", "people"}
+    held = {"deeds", "ledger", "people", "badges", "standings", "titles"}
+    assert {name for name, _ in mentions(before, ann)} == held
 
     await deliver(service.runtime.consumer, erased(ann), "/owlery/directory")
 
@@ -129,7 +146,7 @@ async def test_an_erased_persons_id_is_nowhere_and_the_points_per_rule_are_intac
         assert doc["outbox_state"] == "pending"
     # Her deeds name the same former employee, so a replay of them credits exactly what the ledger holds.
     formerly_her_deeds = [doc for doc in after["deeds"] if bob not in json_util.dumps(doc)]
-    assert len(formerly_her_deeds) == 3
+    assert len(formerly_her_deeds) == 4  # three enrolment-side deeds and the debut
     assert {doc["data"]["person_id"] for doc in formerly_her_deeds} == {stand_in}
     assert await handlers.export_person(ann, service.ledger, service.people) == {
         "service": "gamification",
@@ -139,7 +156,8 @@ async def test_an_erased_persons_id_is_nowhere_and_the_points_per_rule_are_intac
     }
 
     # A redelivered erasure (its marker forgotten) finds nothing left and writes nothing.
-    assert await handlers.erase_person(ann, service.ledger, service.people, service.deeds) == 0
+    others = (service.badges, service.titles, service.rings, service.standings)
+    assert await handlers.erase_person(ann, service.ledger, service.people, service.deeds, others=others) == 0
     assert await everything(service) == after
 
     # A deed of Ann's still on its way counts, for a former employee.

@@ -9,9 +9,19 @@ from typing import Any
 import pytest
 
 from gamification.domain.ledger import Deed
+from gamification.domain.titles import ExpertTitle
 from gamification.service import handlers
+from gamification.service.badges import award_for_deed
 from gamification.service.ports import Ledger, People, Rules
-from gamification.tests.fakes import InMemoryDeeds, InMemoryLedger, InMemoryPeople, InMemoryRules
+from gamification.tests.fakes import (
+    InMemoryBadges,
+    InMemoryDeeds,
+    InMemoryLedger,
+    InMemoryPeople,
+    InMemoryRules,
+    InMemoryTitles,
+)
+from shared.contracts.enrolment import TrainerDebutedV1
 from shared.errors import Conflict
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -271,3 +281,35 @@ async def test_an_admin_edit_against_a_superseded_version_is_refused() -> None:
     ledger, people = InMemoryLedger(), InMemoryPeople()
     awarded = await handlers.credit_deed(deed("e9", ENROLLED, {"person_id": "p9"}), ledger, people, rules)
     assert [(e.points, e.rule_version) for e in awarded] == [(12, 2)]
+
+
+async def test_a_subject_access_request_also_gets_badges_and_titles() -> None:
+    ledger, people, badges, titles = InMemoryLedger(), InMemoryPeople(), InMemoryBadges(), InMemoryTitles()
+    people.upsert("ann", display_name="Ann Lee", department="R&D")
+    debut = deed("debut", TrainerDebutedV1.ce_type, {"person_id": "ann", "course_id": "go"})
+    await award_for_deed(debut, badges, badges, people)
+    await titles.name(ExpertTitle("t1", "ann", "department", "R&D", "2026-10", "2026-11", 4))
+
+    exported = await handlers.export_person("ann", ledger, people, badges=badges, titles=titles)
+
+    assert [award["badge_id"] for award in exported["badges"]["awards"]] == ["owl"]
+    assert exported["titles"] == [
+        {"scope": "department", "scope_id": "R&D", "title_month": "2026-11", "helpful_marks": 4}
+    ]
+
+
+async def test_an_erasure_hands_every_store_the_ledgers_stand_in() -> None:
+    ledger, people, badges, titles = InMemoryLedger(), InMemoryPeople(), InMemoryBadges(), InMemoryTitles()
+    people.upsert("ann", display_name="Ann Lee", department="R&D")
+    await credited(ledger, people)
+    await award_for_deed(
+        deed("debut", TrainerDebutedV1.ce_type, {"person_id": "ann", "course_id": "go"}), badges, badges, people
+    )
+    await titles.name(ExpertTitle("t1", "ann", "department", "R&D", "2026-10", "2026-11", 4))
+
+    await handlers.erase_person("ann", ledger, people, InMemoryDeeds(), others=(badges, titles))
+
+    stand_ins = {entry.person_id for entry in ledger.recorded if entry.person_id != "bob"}
+    assert len(stand_ins) == 1
+    assert {award.person_id for award in badges.awarded.values()} == stand_ins
+    assert {title.person_id for title in titles.decided.values()} == stand_ins
