@@ -1,8 +1,10 @@
 """The ledger in MongoDB: one document per entry, keyed by its deed-derived id, carrying its outbox."""
 
 import functools
+import hashlib
+import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
@@ -10,16 +12,19 @@ from pymongo.asynchronous.database import AsyncDatabase
 from gamification.domain.engine import PastEntry
 from gamification.domain.ledger import LedgerEntry
 from gamification.domain.replay import Totals
+from shared.concurrency import ConcurrencyConflict
 from shared.contracts.base import IntegrationEvent
 from shared.contracts.gamification import PointsAwardedV1, RestrictedPointsAwardedV1
 from shared.messaging.cloudevents import OutboxEvent
 from shared.observability import current_correlation_id
 from shared.persistence.erasures import replace_value
 from shared.persistence.mongo import Document, insert_once
-from shared.persistence.versioned import ensure_outbox_indexes, outbox_fields
+from shared.persistence.versioned import VersionedStore, commit_id, ensure_outbox_indexes, outbox_fields
 
 SOURCE = "/owlery/gamification"
 COLLECTION = "ledger"
+LIMITS = "limits"
+"""Per (rule, person): the recent awards caps and cooldowns count, read and claimed by key, never by a scan."""
 
 
 class MongoLedger:
@@ -27,6 +32,7 @@ class MongoLedger:
         self.database = database
         self.entries_collection = database[COLLECTION]
         self.on_append = on_append
+        self.limits = VersionedStore(database, LIMITS)
 
     async def ensure_indexes(self) -> None:
         await self.entries_collection.create_index([("person_id", ASCENDING), ("awarded_at", DESCENDING)])
@@ -71,11 +77,52 @@ class MongoLedger:
 
     async def awarded_since(self, rule: str, person_id: str, since: datetime) -> list[datetime]:
         """When the person was awarded under the rule since `since` (corrections left out), for caps and cooldowns."""
-        cursor = self.entries_collection.find(
-            {"person_id": person_id, "rule": rule, "awarded_at": {"$gte": since}, "reverses": None},
-            {"awarded_at": 1},
-        )
-        return [_aware(doc["awarded_at"]) async for doc in cursor]
+        awards, _ = await self._limits(rule, person_id)
+        return [moment for _, moment in awards if moment >= since]
+
+    async def append_limited(
+        self, entry: LedgerEntry, fits: Callable[[list[datetime]], bool], window: timedelta
+    ) -> bool:
+        """Claim the entry's place under its rule's limits, then record it (see the port).
+
+        The claim is a new version of the (rule, person) limits record, whose commit key is unique: of two
+        deeds claiming at once one commits, the other reads again and decides on what is there now. The
+        claim names the entry, so a redelivery after a crash between claim and record records it then.
+        """
+        key = _limits_id(entry.rule, entry.person_id)
+        while True:
+            awards, version = await self._limits(entry.rule, entry.person_id)
+            if any(entry_id == entry.id for entry_id, _ in awards):
+                break
+            if not fits([moment for _, moment in awards if moment >= entry.awarded_at - window]):
+                return False
+            newest = max([entry.awarded_at, *(moment for _, moment in awards)])
+            kept = [(entry_id, moment) for entry_id, moment in awards if moment >= newest - window]
+            state = {
+                "awards": [
+                    {"entry": entry_id, "at": moment} for entry_id, moment in [*kept, (entry.id, entry.awarded_at)]
+                ]
+            }
+            try:
+                await self.limits.commit(key, version, state, [])
+            except ConcurrencyConflict:
+                continue
+            break
+        return await self.append(entry)
+
+    async def _limits(self, rule: str, person_id: str) -> tuple[list[tuple[str, datetime]], int]:
+        loaded = await self.limits.load(_limits_id(rule, person_id))
+        if loaded is None:
+            return [], 0
+        return [(award["entry"], _aware(award["at"])) for award in loaded.state["awards"]], loaded.version
+
+    async def _forget_limits(self, rule: str, person_id: str) -> None:
+        """Erasure: drop the person's limits record and its versions (their key derives from the id)."""
+        key = _limits_id(rule, person_id)
+        await self.limits.heads.delete_one({"_id": key})
+        version = 1
+        while (await self.limits.commits.delete_one({"_id": commit_id(key, version)})).deleted_count:
+            version += 1
 
     async def entries_about(self, rule: str, subject: str, person_id: str) -> list[PastEntry]:
         """The person's entries under the rule about `subject`; reversed where a standing correction cancels them."""
@@ -131,7 +178,9 @@ class MongoLedger:
         _id and `$set`s only the person and the events, never the outbox state: an unpublished entry stays
         pending (and is published with the stand-in), and a relay marking one published meanwhile is kept.
         """
-        found = await self.entries_collection.find({"person_id": person_id}, {"events": 1}).to_list()
+        found = await self.entries_collection.find({"person_id": person_id}, {"events": 1, "rule": 1}).to_list()
+        for rule in {doc["rule"] for doc in found}:
+            await self._forget_limits(rule, person_id)
         for doc in found:
             # The event's data, key and subject all name the person.
             events = replace_value(doc.get("events", []), person_id, replacement)
@@ -139,6 +188,11 @@ class MongoLedger:
                 {"_id": doc["_id"]}, {"$set": {"person_id": replacement, "events": events}}
             )
         return len(found)
+
+
+def _limits_id(rule: str, person_id: str) -> str:
+    # Opaque: the key does not show whom it counts.
+    return hashlib.sha256(json.dumps(["limits", rule, person_id]).encode()).hexdigest()[:32]
 
 
 def _entry(doc: Document) -> LedgerEntry:

@@ -116,6 +116,16 @@ class Rule:
     reverses: Reversal | None = None
     active: bool = True
 
+    @property
+    def limited(self) -> bool:
+        """Capped or cooled down: an award must be claimed against the person's others under this rule."""
+        return self.reverses is None and bool(self.cap_per_day or self.cap_per_week or self.cooldown_minutes)
+
+    @property
+    def limits_window(self) -> timedelta:
+        """How far back the limits look: a week for the caps, or the cooldown if longer."""
+        return max(WEEK, timedelta(minutes=self.cooldown_minutes or 0))
+
     def holds(self, event_type: str, data: Mapping[str, Any]) -> bool:
         return self.active and event_type == self.event_type and all(c.holds(data) for c in self.conditions)
 
@@ -419,7 +429,7 @@ def price(
         for person in rule.credited(data):
             if rule.reverses is not None:
                 awards.extend(_reversals(rule, rule.reverses, event_id, data, person, now, entries_of))
-            elif _within_limits(rule, person, history, now):
+            elif within_limits(rule, person, history, now):
                 subject = data.get(rule.subject_field) if rule.subject_field else None
                 awards.append(
                     Award(
@@ -438,7 +448,8 @@ def price(
     return awards
 
 
-def _within_limits(rule: Rule, person: str, history: AwardHistory, now: datetime) -> bool:
+def within_limits(rule: Rule, person: str, history: AwardHistory, now: datetime) -> bool:
+    """True if one more award of `rule` to `person` at `now` keeps within its cooldown and caps."""
     if rule.cooldown_minutes is not None:
         cooldown = timedelta(minutes=rule.cooldown_minutes)
         latest = history(rule.id, person, now - cooldown).latest

@@ -2,10 +2,10 @@
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from gamification.domain.engine import PastAwards, PastEntry, Rule, RuleSet, price
+from gamification.domain.engine import PastAwards, PastEntry, Rule, RuleSet, price, within_limits
 from gamification.domain.ledger import Deed, LedgerEntry, former_employee_id
 from gamification.service import badges as badge_cases
 from gamification.service.ports import Badges, Deeds, Erasures, HoldsPeople, Ledger, People, Rules, Titles
@@ -42,9 +42,28 @@ async def credit_deed(
         entry = LedgerEntry.of(award, restricted=deed.restricted, circle_id=circle if isinstance(circle, str) else None)
         if await _is_erased(entry.person_id, people):
             entry = entry.attributed_to((stand_ins or {}).get(entry.person_id) or former_employee_id())
-        if await ledger.append(entry):
+        rule = ruleset.rules[award.rule_id]
+        if rule.limited:
+            # Priced against what was read above; claimed against what is there now (another deed of the
+            # same person may have taken the last place under the cap meanwhile).
+            fits = _fits_limits(rule, entry.person_id, deed.at)
+            added = await ledger.append_limited(entry, fits, rule.limits_window)
+        else:
+            added = await ledger.append(entry)
+        if added:
             awarded.append(entry)
     return awarded
+
+
+def _fits_limits(rule: Rule, person: str, at: datetime) -> Callable[[list[datetime]], bool]:
+    def fits(times: list[datetime]) -> bool:
+        def history(rule_id: str, person_id: str, since: datetime) -> PastAwards:
+            within = [moment for moment in times if moment >= since]
+            return PastAwards(len(within), max(within, default=None))
+
+        return within_limits(rule, person, history, at)
+
+    return fits
 
 
 async def _what_the_engine_needs(
@@ -62,9 +81,8 @@ async def _what_the_engine_needs(
                 if subject:
                     key = (rule.reverses.rule_id, str(subject), person)
                     earlier[key] = await ledger.entries_about(*key)
-            elif rule.cap_per_day or rule.cap_per_week or rule.cooldown_minutes:
-                window = max(timedelta(days=7), timedelta(minutes=rule.cooldown_minutes or 0))
-                times[(rule.id, person)] = await ledger.awarded_since(rule.id, person, deed.at - window)
+            elif rule.limited:
+                times[(rule.id, person)] = await ledger.awarded_since(rule.id, person, deed.at - rule.limits_window)
 
     def history(rule: str, person: str, since: datetime) -> PastAwards:
         within = [moment for moment in times.get((rule, person), []) if moment >= since]

@@ -1,7 +1,7 @@
 """What the gamification use cases need from the outside world."""
 
-from collections.abc import AsyncIterator, Collection, Iterable
-from datetime import datetime
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from gamification.domain.badges import Badge, BadgeAward, Progress
@@ -24,7 +24,16 @@ class Ledger(Protocol):
     async def balance(self, person_id: str) -> int: ...
 
     async def awarded_since(self, rule: str, person_id: str, since: datetime) -> list[datetime]:
-        """When the person was awarded under the rule since `since` (corrections left out)."""
+        """When the person was awarded under the rule since `since` (corrections left out); by key, never a scan."""
+        ...
+
+    async def append_limited(
+        self, entry: LedgerEntry, fits: Callable[[list[datetime]], bool], window: timedelta
+    ) -> bool:
+        """Record an entry of a capped or cooled-down rule if `fits` still holds for the person's awards under
+        that rule in the `window` before it, claimed exclusively against concurrent awards (so two deeds priced
+        at once cannot both take the last place under a cap). False if recorded before or it no longer fits.
+        """
         ...
 
     async def entries_about(self, rule: str, subject: str, person_id: str) -> list[PastEntry]:

@@ -1,8 +1,8 @@
 """In-memory stand-ins for the ports: an append-only ledger and a copy of the directory."""
 
 import copy
-from collections.abc import AsyncIterator, Collection, Iterable
-from datetime import datetime
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from gamification.domain.badges import Badge, BadgeAward, Progress
@@ -44,6 +44,15 @@ class InMemoryLedger:
             for e in self.recorded
             if (e.rule, e.person_id) == (rule, person_id) and e.awarded_at >= since and e.reverses is None
         ]
+
+    async def append_limited(
+        self, entry: LedgerEntry, fits: Callable[[list[datetime]], bool], window: timedelta
+    ) -> bool:
+        if any(known.id == entry.id for known in self.recorded):
+            return False
+        if not fits(await self.awarded_since(entry.rule, entry.person_id, entry.awarded_at - window)):
+            return False
+        return await self.append(entry)
 
     async def entries_about(self, rule: str, subject: str, person_id: str) -> list[PastEntry]:
         mine = [e for e in self.recorded if (e.person_id, e.subject) == (person_id, subject)]
