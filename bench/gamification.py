@@ -45,7 +45,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from gamification.adapters.ledger import COLLECTION as LEDGER
 from gamification.adapters.ledger import SOURCE as LEDGER_SOURCE
-from gamification.adapters.ledger import MongoLedger
+from gamification.adapters.ledger import MongoLedger, entry_document, points_awarded
 from gamification.adapters.standings import VISIBILITY, MongoPublishedEntries, MongoStandings
 from gamification.bootstrap import bootstrap
 from gamification.config import GamificationSettings
@@ -73,7 +73,6 @@ from gamification.entrypoints.http import create_app
 from shared.auth.testing import TestIssuer
 from shared.contracts import contract_for
 from shared.contracts.enrolment import ApplicationEnrolledV1
-from shared.contracts.gamification import PointsAwardedV1, RestrictedPointsAwardedV1
 from shared.contracts.mentoring import ParticipantRegisteredV1
 from shared.messaging.cloudevents import OutboxEvent
 from shared.persistence.mongo import Document, connect
@@ -800,33 +799,8 @@ def credits_of(awards: Iterable[ReplayedAward]) -> Iterator[Credit]:
 def ledger_document(replayed: ReplayedAward) -> Document:
     """The document `MongoLedger.append` writes for this entry, its PointsAwarded event already published."""
     entry = replayed.entry()
-    contract = RestrictedPointsAwardedV1 if entry.restricted else PointsAwardedV1
-    event = contract(
-        entry_id=entry.id,
-        person_id=entry.person_id,
-        points=entry.points,
-        rule=entry.rule,
-        rule_version=entry.rule_version,
-        cause_event_id=entry.cause_event_id,
-        cause_event_type=entry.cause_event_type,
-        circle_id=entry.circle_id,
-    )
-    return {
-        "_id": entry.id,
-        "person_id": entry.person_id,
-        "points": entry.points,
-        "rule": entry.rule,
-        "rule_version": entry.rule_version,
-        "cause_event_id": entry.cause_event_id,
-        "cause_event_type": entry.cause_event_type,
-        "awarded_at": entry.awarded_at,
-        "subject": entry.subject,
-        "reverses": entry.reverses,
-        "restricted": entry.restricted,
-        "circle_id": entry.circle_id,
-        **outbox_fields([OutboxEvent.of(event, source=LEDGER_SOURCE, correlation_id="bench")]),
-        "outbox_state": PUBLISHED,
-    }
+    outbox = [OutboxEvent.of(points_awarded(entry), source=LEDGER_SOURCE, correlation_id="bench")]
+    return {**entry_document(entry), **outbox_fields(outbox), "outbox_state": PUBLISHED}
 
 
 @dataclass(frozen=True)

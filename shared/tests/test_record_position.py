@@ -1,6 +1,5 @@
 """A handler knows where its record sits in the log, and only while it runs (no servers needed)."""
 
-import time
 from typing import Any
 
 from aiokafka import ConsumerRecord
@@ -9,6 +8,7 @@ from shared.contracts.enrolment import ApplicationEnrolledV1
 from shared.messaging.cloudevents import Envelope, OutboxEvent
 from shared.messaging.consumer import Position, ReliableConsumer, current_position
 from shared.messaging.kafka import build_broker
+from tests.support.kafka import record_of
 
 
 class Markers:
@@ -45,20 +45,7 @@ def record(topic: str, partition: int, offset: int, person_id: str) -> ConsumerR
         source="/owlery/tests",
         correlation_id="corr",
     )
-    headers = [(name, value.encode()) for name, value in event.headers().items()]
-    return ConsumerRecord(
-        topic=topic,
-        partition=partition,
-        offset=offset,
-        timestamp=int(time.time() * 1000),
-        timestamp_type=0,
-        key=event.key.encode(),
-        value=event.body(),
-        checksum=None,
-        serialized_key_size=len(event.key),
-        serialized_value_size=len(event.body()),
-        headers=headers,
-    )
+    return record_of(event, topic, partition, offset)
 
 
 async def test_a_handler_reads_its_records_position_on_every_attempt_and_nobody_else_does() -> None:

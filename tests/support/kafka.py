@@ -84,14 +84,13 @@ async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bo
         await asyncio.sleep(0.1)
 
 
-async def deliver(consumer: ReliableConsumer, event: IntegrationEvent, source: str) -> None:
-    """Hand a service's consumer the record Kafka would deliver for this event, without a broker round trip."""
-    outbox = OutboxEvent.of(event, source=source, correlation_id="test")
+def record_of(outbox: OutboxEvent, topic: str, partition: int = 0, offset: int = 0) -> ConsumerRecord[bytes, bytes]:
+    """The record Kafka would deliver for this event at this position."""
     key, value, headers = cloud_event_record(outbox)
-    record = ConsumerRecord(
-        topic=consumer.topic_prefix + event.topic,
-        partition=0,
-        offset=0,
+    return ConsumerRecord(
+        topic=topic,
+        partition=partition,
+        offset=offset,
         timestamp=int(time.time() * 1000),
         timestamp_type=0,
         key=key,
@@ -101,7 +100,16 @@ async def deliver(consumer: ReliableConsumer, event: IntegrationEvent, source: s
         serialized_value_size=len(value),
         headers=[(name, text.encode()) for name, text in headers.items()],
     )
-    await consumer.handle_record(record)
+
+
+async def deliver(consumer: ReliableConsumer, event: IntegrationEvent | OutboxEvent, source: str = "") -> None:
+    """Hand a service's consumer the record Kafka would deliver for this event, without a broker round trip.
+
+    An `OutboxEvent` is delivered as it is (its id stays the same on every delivery); an integration event
+    is wrapped in a fresh one from `source`.
+    """
+    outbox = event if isinstance(event, OutboxEvent) else OutboxEvent.of(event, source=source, correlation_id="test")
+    await consumer.handle_record(record_of(outbox, consumer.topic_prefix + outbox.topic))
 
 
 async def caught_up(bootstrap: str, group: str, topics: list[str]) -> bool:

@@ -39,38 +39,9 @@ class MongoLedger:
         await ensure_outbox_indexes(self.database, COLLECTION)
 
     async def append(self, entry: LedgerEntry) -> bool:
-        contract = RestrictedPointsAwardedV1 if entry.restricted else PointsAwardedV1
-        event: IntegrationEvent = contract(
-            entry_id=entry.id,
-            person_id=entry.person_id,
-            points=entry.points,
-            rule=entry.rule,
-            rule_version=entry.rule_version,
-            cause_event_id=entry.cause_event_id,
-            cause_event_type=entry.cause_event_type,
-            circle_id=entry.circle_id,
-        )
-        outbox = [OutboxEvent.of(event, source=SOURCE, correlation_id=current_correlation_id())]
+        outbox = [OutboxEvent.of(points_awarded(entry), source=SOURCE, correlation_id=current_correlation_id())]
         # The entry id is the "once" key: a duplicate insert means this deed was already credited.
-        added = await insert_once(
-            self.database,
-            COLLECTION,
-            {
-                "_id": entry.id,
-                "person_id": entry.person_id,
-                "points": entry.points,
-                "rule": entry.rule,
-                "rule_version": entry.rule_version,
-                "cause_event_id": entry.cause_event_id,
-                "cause_event_type": entry.cause_event_type,
-                "awarded_at": entry.awarded_at,
-                "subject": entry.subject,
-                "reverses": entry.reverses,
-                "restricted": entry.restricted,
-                "circle_id": entry.circle_id,
-                **outbox_fields(outbox),
-            },
-        )
+        added = await insert_once(self.database, COLLECTION, {**entry_document(entry), **outbox_fields(outbox)})
         if added and self.on_append is not None:
             self.on_append(COLLECTION, entry.id)
         return added
@@ -169,7 +140,7 @@ class MongoLedger:
             .skip(offset)
             .limit(limit)
         )
-        return [_entry(doc) async for doc in cursor]
+        return [entry_of(doc) async for doc in cursor]
 
     async def reattribute(self, person_id: str, replacement: str) -> int:
         """Give the person's entries and their outbox events to `replacement` (erasure; see the port).
@@ -195,7 +166,40 @@ def _limits_id(rule: str, person_id: str) -> str:
     return hashlib.sha256(json.dumps(["limits", rule, person_id]).encode()).hexdigest()[:32]
 
 
-def _entry(doc: Document) -> LedgerEntry:
+def points_awarded(entry: LedgerEntry) -> IntegrationEvent:
+    """The event announcing an entry: on the restricted topic when it was priced from a restricted deed."""
+    contract = RestrictedPointsAwardedV1 if entry.restricted else PointsAwardedV1
+    return contract(
+        entry_id=entry.id,
+        person_id=entry.person_id,
+        points=entry.points,
+        rule=entry.rule,
+        rule_version=entry.rule_version,
+        cause_event_id=entry.cause_event_id,
+        cause_event_type=entry.cause_event_type,
+        circle_id=entry.circle_id,
+    )
+
+
+def entry_document(entry: LedgerEntry) -> Document:
+    """The entry's fields as stored (keyed by its id); `entry_of` reads them back."""
+    return {
+        "_id": entry.id,
+        "person_id": entry.person_id,
+        "points": entry.points,
+        "rule": entry.rule,
+        "rule_version": entry.rule_version,
+        "cause_event_id": entry.cause_event_id,
+        "cause_event_type": entry.cause_event_type,
+        "awarded_at": entry.awarded_at,
+        "subject": entry.subject,
+        "reverses": entry.reverses,
+        "restricted": entry.restricted,
+        "circle_id": entry.circle_id,
+    }
+
+
+def entry_of(doc: Document) -> LedgerEntry:
     return LedgerEntry(
         id=doc["_id"],
         person_id=doc["person_id"],
@@ -203,7 +207,7 @@ def _entry(doc: Document) -> LedgerEntry:
         rule=doc["rule"],
         cause_event_id=doc["cause_event_id"],
         cause_event_type=doc["cause_event_type"],
-        awarded_at=doc["awarded_at"],
+        awarded_at=_aware(doc["awarded_at"]),
         rule_version=doc.get("rule_version", 1),
         subject=doc.get("subject"),
         reverses=doc.get("reverses"),

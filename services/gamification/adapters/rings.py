@@ -9,11 +9,10 @@ the ledger) and `ring_parked` (credits kept out of the ledger while the ring is 
 
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from gamification.adapters.ledger import MongoLedger
+from gamification.adapters.ledger import MongoLedger, entry_document, entry_of
 from gamification.domain.ledger import LedgerEntry
 from gamification.domain.rings import Ring, Withheld
 from shared.concurrency import ConcurrencyConflict
@@ -151,43 +150,13 @@ class HoldingLedger(MongoLedger):
 
 
 def _withheld_document(withheld: Withheld) -> Document:
-    entry = withheld.entry
     return {
-        "_id": entry.id,
+        **entry_document(withheld.entry),
         "ring_id": withheld.ring_id,
         "deed_id": withheld.deed_id,
         "comment_id": withheld.comment_id,
-        "person_id": entry.person_id,
-        "points": entry.points,
-        "rule": entry.rule,
-        "rule_version": entry.rule_version,
-        "cause_event_id": entry.cause_event_id,
-        "cause_event_type": entry.cause_event_type,
-        "awarded_at": entry.awarded_at,
-        "subject": entry.subject,
-        "reverses": entry.reverses,
-        "restricted": entry.restricted,
-        "circle_id": entry.circle_id,
     }
 
 
 def _withheld(doc: Document) -> Withheld:
-    entry = LedgerEntry(
-        id=doc["_id"],
-        person_id=doc["person_id"],
-        points=doc["points"],
-        rule=doc["rule"],
-        cause_event_id=doc["cause_event_id"],
-        cause_event_type=doc["cause_event_type"],
-        awarded_at=_aware(doc["awarded_at"]),
-        rule_version=doc.get("rule_version", 1),
-        subject=doc.get("subject"),
-        reverses=doc.get("reverses"),
-        restricted=doc.get("restricted", False),
-        circle_id=doc.get("circle_id"),
-    )
-    return Withheld(ring_id=doc["ring_id"], entry=entry, deed_id=doc["deed_id"], comment_id=doc["comment_id"])
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return Withheld(ring_id=doc["ring_id"], entry=entry_of(doc), deed_id=doc["deed_id"], comment_id=doc["comment_id"])

@@ -1,7 +1,7 @@
 """Gamification use cases."""
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -127,17 +127,6 @@ def _named_by_rules(deed: Deed, ruleset: RuleSet) -> list[str]:
 async def _is_erased(person_id: str, people: People) -> bool:
     found = await people.get(person_id)  # by _id: an index lookup even on FerretDB
     return found is not None and found.erased
-
-
-@dataclass(frozen=True)
-class Account:
-    person_id: str
-    balance: int
-    entries: list[LedgerEntry]
-
-
-async def account(person_id: str, ledger: Ledger, limit: int = 50, offset: int = 0) -> Account:
-    return Account(person_id, await ledger.balance(person_id), await ledger.entries(person_id, limit, offset))
 
 
 async def erase_person(

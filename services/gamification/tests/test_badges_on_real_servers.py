@@ -8,7 +8,6 @@ started, so what the service would publish is still in the outbox to be counted.
 import asyncio
 import base64
 import json
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +15,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from aiokafka import ConsumerRecord
 from bson import json_util
 
 from gamification.adapters.badges import COLLECTION, MongoBadges
@@ -32,10 +30,10 @@ from shared.auth.testing import TestIssuer
 from shared.contracts import enrolment
 from shared.contracts.gamification import BadgeAwardedV1, RestrictedBadgeAwardedV1
 from shared.messaging.cloudevents import OutboxEvent
-from shared.messaging.consumer import PROCESSED_EVENTS, ReliableConsumer
+from shared.messaging.consumer import PROCESSED_EVENTS
 from shared.persistence.versioned import PENDING
 from tests.support.infra import Servers, isolated, remove, unique
-from tests.support.kafka import cloud_event_record, deliver
+from tests.support.kafka import deliver
 
 pytestmark = pytest.mark.infra
 
@@ -57,25 +55,6 @@ async def service(servers: Servers) -> AsyncIterator[Gamification]:
         await remove(servers, settings)
 
 
-async def handle(consumer: ReliableConsumer, event: OutboxEvent) -> None:
-    """Hand the consumer the record Kafka would deliver for this very event (same id every time)."""
-    key, value, headers = cloud_event_record(event)
-    record = ConsumerRecord(
-        topic=consumer.topic_prefix + event.topic,
-        partition=0,
-        offset=0,
-        timestamp=int(time.time() * 1000),
-        timestamp_type=0,
-        key=key,
-        value=value,
-        checksum=None,
-        serialized_key_size=len(key),
-        serialized_value_size=len(value),
-        headers=[(name, text.encode()) for name, text in headers.items()],
-    )
-    await consumer.handle_record(record)
-
-
 def debuted(person_id: str) -> enrolment.TrainerDebutedV1:
     return enrolment.TrainerDebutedV1(person_id=person_id, course_id=unique("course"))
 
@@ -85,11 +64,11 @@ async def test_the_owl_badge_is_awarded_once_though_its_deed_is_handled_twice(se
     consumer = service.runtime.consumer
     debut = OutboxEvent.of(debuted(ann), source="/owlery/enrolment", correlation_id="test")
 
-    await handle(consumer, debut)
+    await deliver(consumer, debut)
     # A crash after handling, before the consumer remembered the event: it is handled again in full.
     forgotten = await service.runtime.database[PROCESSED_EVENTS].delete_many({"event_id": debut.id})
     assert forgotten.deleted_count == 1
-    await handle(consumer, debut)
+    await deliver(consumer, debut)
     # And a second debut announced under another event id (enrolment re-announcing it) earns nothing more.
     await deliver(consumer, debuted(ann), "/owlery/enrolment")
 
