@@ -7,8 +7,8 @@ Both run as background processes on loopback, without Docker:
   single combined broker+controller node.
 * FerretDB: ``deploy/local/ferretdb`` (a tiny Go module embedding FerretDB
   v1.24.2, SQLite storage) built once into ``<cache>/bin/owlery-ferretdb-<version>``,
-  with one line of FerretDB patched (see ``FERRETDB_PATCHES``) so lookups by
-  ``_id`` use the primary-key index instead of scanning the collection.
+  with FerretDB patched (see ``FERRETDB_PATCHES``) so lookups by ``_id``,
+  one id or a list of them, use the primary-key index instead of scanning.
 
 Provisioning is cached and idempotent (a marker file is written only after a
 successful download/build); starting is idempotent (a live, answering server is
@@ -69,6 +69,45 @@ FERRETDB_PATCHES: Final = (
         "github.com/FerretDB/FerretDB/internal/backends/sqlite/metadata/metadata.go",
         """IDColumn = DefaultColumn + "->'$._id'\"""",
         """IDColumn = DefaultColumn + "->'_id'\"""",
+    ),
+    # A filter `{_id: {$in: [...]}}` of up to 500 string or ObjectID ids reads those rows through the same index
+    # instead of scanning (v1 pushes down only `{_id: value}`): batch reads and marks by id stay cheap at any size.
+    # FerretDB still applies the whole filter to what it read, so the answer is the same either way.
+    (
+        "github.com/FerretDB/FerretDB/internal/backends/sqlite/collection.go",
+        "\t\tcase string, types.ObjectID:\n\t\t\twhereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)",
+        "\t\tcase *types.Document:\n\t\t\twhereClause, args = idInClause(v.(*types.Document))\n"
+        "\t\tcase string, types.ObjectID:\n\t\t\twhereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)",
+    ),
+    (
+        "github.com/FerretDB/FerretDB/internal/backends/sqlite/collection.go",
+        "// check interfaces\nvar (",
+        """// idInClause pushes `{$in: [ids]}` down to the _id index (Owlery's patch); empty when it cannot.
+func idInClause(condition *types.Document) (string, []any) {
+	if condition.Len() != 1 {
+		return "", nil
+	}
+	values, ok := condition.Map()["$in"].(*types.Array)
+	if !ok || values.Len() == 0 || values.Len() > 500 {
+		return "", nil
+	}
+	placeholders := make([]string, 0, values.Len())
+	args := make([]any, 0, values.Len())
+	for i := 0; i < values.Len(); i++ {
+		value := must.NotFail(values.Get(i))
+		switch value.(type) {
+		case string, types.ObjectID:
+			placeholders = append(placeholders, "?")
+			args = append(args, string(must.NotFail(sjson.MarshalSingleValue(value))))
+		default:
+			return "", nil
+		}
+	}
+	return fmt.Sprintf(` WHERE %s IN (%s)`, metadata.IDColumn, strings.Join(placeholders, ", ")), args
+}
+
+// check interfaces
+var (""",
     ),
 )
 
@@ -958,6 +997,10 @@ class FerretDBServer(_Server):
             str(self.data_dir),
             "-log-level",
             os.environ.get("OWLERY_FERRETDB_LOG_LEVEL", "info"),
+            # WAL (FerretDB's default) without a sync per commit: a crash of the process loses nothing, a power
+            # cut may lose the last commits. Fine for a local server; production runs MongoDB.
+            "-sqlite-params",
+            "_pragma=synchronous(normal)",
         ]
 
 

@@ -31,15 +31,16 @@ func main() {
 	listenAddr := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	sqliteDir := flag.String("sqlite-dir", "data", "directory of the SQLite databases (created if missing)")
 	logLevel := flag.String("log-level", "info", "log level: debug, info, warn or error")
+	sqliteParams := flag.String("sqlite-params", "", "query of the SQLite URI, e.g. _pragma=synchronous(normal)")
 	flag.Parse()
 
-	if err := run(*listenAddr, *sqliteDir, *logLevel); err != nil {
+	if err := run(*listenAddr, *sqliteDir, *logLevel, *sqliteParams); err != nil {
 		fmt.Fprintf(os.Stderr, "owlery-ferretdb: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(listenAddr, sqliteDir, logLevel string) error {
+func run(listenAddr, sqliteDir, logLevel, sqliteParams string) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(strings.ToUpper(logLevel))); err != nil {
 		return fmt.Errorf("invalid -log-level %q: %w", logLevel, err)
@@ -58,6 +59,9 @@ func run(listenAddr, sqliteDir, logLevel string) error {
 
 	// FerretDB wants a "file:" URI of an existing directory, with a trailing slash.
 	sqliteURL := "file:" + filepath.ToSlash(dir) + "/"
+	if sqliteParams != "" {
+		sqliteURL += "?" + sqliteParams
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
