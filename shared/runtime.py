@@ -7,7 +7,7 @@ and hands `runtime.lifespan` to FastAPI, so the HTTP API and the Kafka side star
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
@@ -36,6 +36,7 @@ class ServiceRuntime:
         name: str,
         publishes: list[type[IntegrationEvent]],
         outbox_collections: list[str],
+        transient_outboxes: Collection[str] = (),
     ) -> None:
         self.settings = settings
         self.name = name
@@ -48,6 +49,7 @@ class ServiceRuntime:
             outbox_collections,
             KafkaEventPublisher(self.broker, settings.topic_prefix),
             sweep_seconds=settings.outbox_sweep_seconds,
+            transient=transient_outboxes,
         )
         self.consumer = ReliableConsumer(
             name=settings.consumer_group,

@@ -38,9 +38,12 @@ class OutboxEvent:
     data: dict[str, Any]
 
     @classmethod
-    def of(cls, event: IntegrationEvent, *, source: str, correlation_id: str) -> "OutboxEvent":
+    def of(
+        cls, event: IntegrationEvent, *, source: str, correlation_id: str, event_id: str | None = None
+    ) -> "OutboxEvent":
+        """The event to store in an outbox; `event_id` when its id must derive from what it announces (else new)."""
         return cls(
-            id=str(uuid.uuid4()),
+            id=event_id or str(uuid.uuid4()),
             type=event.ce_type,
             source=source,
             subject=event.key,

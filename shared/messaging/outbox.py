@@ -5,15 +5,16 @@ A document is an outbox entry when it has `events` and `outbox_state` (see
 then marks them published. A crash between the two publishes again on restart: consumers are
 idempotent by event id, so that costs nothing but a duplicate record.
 
-It wakes when the service writes (`notify` names the entry, which the relay then reads by _id),
-sweeps once at start for what a crash left behind, and sweeps rarely after that for entries another
-replica wrote. Only the sweep queries by `outbox_state`: FerretDB v1 scans a collection for any
-filter other than _id, so the per-write path never does.
+It wakes when the service writes (`notify` names the entry, which the relay then reads by _id, a
+batch of them at once), sweeps once at start for what a crash left behind, and sweeps rarely after
+that for entries another replica wrote. Only the sweep queries by `outbox_state`: FerretDB v1 scans a collection for any
+filter other than _id (one id or, as the launcher builds it, a list), so the per-write path never does.
 """
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -21,10 +22,18 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.faults import failpoint
 from shared.messaging.cloudevents import OutboxEvent
-from shared.persistence.mongo import Document
-from shared.persistence.versioned import PENDING, PUBLISHED
+from shared.persistence.mongo import Document, in_batches
+from shared.persistence.versioned import PENDING, PUBLISHED, commit_id
 
 logger = logging.getLogger(__name__)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Notify(Protocol):
+    """What a store calls after writing an outbox entry (`OutboxRelay.notify`)."""
+
+    def __call__(self, collection: str, entry_id: str, document: Document | None = None) -> None: ...
 
 
 class EventPublisher(Protocol):
@@ -41,9 +50,13 @@ class OutboxRelay:
         sweep_seconds: float = 30.0,
         batch_size: int = 500,
         max_backoff_seconds: float = 5.0,
+        transient: Collection[str] = (),
     ) -> None:
         self.database = database
         self.collections = collections
+        self.transient = set(transient)
+        """Collections whose documents only carry events: deleted once published (FerretDB rewrites a whole
+        document to mark it, a cost that grows with its size; a delete by _id does not)."""
         self.publisher = publisher
         self.sweep_seconds = sweep_seconds
         self.batch_size = batch_size
@@ -51,11 +64,15 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._hints: list[tuple[str, str]] = []
+        self._written: dict[tuple[str, str], Document] = {}
         self._stopping = False
 
-    def notify(self, collection: str, entry_id: str) -> None:
-        """An entry was just written to an outbox: publish it now, found by its id."""
+    def notify(self, collection: str, entry_id: str, document: Document | None = None) -> None:
+        """An entry was just written to an outbox: publish it now, found by its id (or as `document`, if given:
+        the entry as written, so the relay need not read it back)."""
         self._hints.append((collection, entry_id))
+        if document is not None:
+            self._written[(collection, entry_id)] = document
         self._wake.set()
 
     async def start(self) -> None:
@@ -103,13 +120,43 @@ class OutboxRelay:
         while self._hints:
             batch, self._hints = self._hints[: self.batch_size], self._hints[self.batch_size :]
             pending: list[tuple[str, Document]] = []
-            for name, entry_id in batch:
-                # Filter on _id alone: FerretDB v1 looks that up directly but scans for any other filter.
-                entry = await self.database[name].find_one({"_id": entry_id})
-                if entry is not None and entry["outbox_state"] == PENDING:  # else a sweep published it
-                    pending.append((name, entry))
+            for name in dict.fromkeys(name for name, _ in batch):
+                ids = [entry_id for hinted, entry_id in batch if hinted == name]
+                for chunk in in_batches(ids):
+                    found = {i: self._written.pop((name, i)) for i in chunk if (name, i) in self._written}
+                    unread = [entry_id for entry_id in chunk if entry_id not in found]
+                    if unread:
+                        # A filter on _id alone: FerretDB (as the launcher builds it) reads these by index, no scan.
+                        found |= {
+                            entry["_id"]: entry async for entry in self.database[name].find({"_id": {"$in": unread}})
+                        }
+                    pending.extend(
+                        (name, found[entry_id])
+                        for entry_id in chunk  # in the order written
+                        if entry_id in found and found[entry_id]["outbox_state"] == PENDING  # else a sweep published it
+                    )
+            # A writer may announce its commit after the next writer of the same aggregate announced the next
+            # one (it resumed later): that aggregate's earlier commits still pending go out first, in order.
+            for name in dict.fromkeys(name for name, _ in pending):
+                pending += [(name, entry) for entry in await self._earlier_commits(name, pending)]
+            pending.sort(key=lambda hinted: hinted[1].get("committed_at") or EPOCH)
             published += await self._publish(pending)
         return published
+
+    async def _earlier_commits(self, name: str, entries: list[tuple[str, Document]]) -> list[Document]:
+        """The still pending commits of these entries' aggregates older than them (versioned stores' commits)."""
+        have = {entry["_id"] for hinted, entry in entries if hinted == name}
+        earlier: list[Document] = []
+        wanted = _predecessors(entry for hinted, entry in entries if hinted == name) - have
+        while wanted:
+            found = []
+            for chunk in in_batches(sorted(wanted)):
+                found += [entry async for entry in self.database[name].find({"_id": {"$in": chunk}})]
+            have |= wanted
+            waiting = [entry for entry in found if entry["outbox_state"] == PENDING]
+            earlier += waiting
+            wanted = _predecessors(waiting) - have
+        return earlier
 
     async def drain(self) -> int:
         """Sweep every outbox for pending entries and publish them; return how many events went out."""
@@ -119,6 +166,7 @@ class OutboxRelay:
                 # This query covers what was written to this collection before it: drop only those hints,
                 # not those of a collection already swept, whose newer entries would wait for the next sweep.
                 self._hints = [hint for hint in self._hints if hint[0] != name]
+                self._written = {hint: entry for hint, entry in self._written.items() if hint[0] != name}
                 entries = await (
                     self.database[name]
                     .find({"outbox_state": PENDING})
@@ -142,10 +190,14 @@ class OutboxRelay:
             await self._count_attempt(entries)
             raise
         published_at = datetime.now(UTC)
-        for name, entry in entries:  # by _id, one by one: FerretDB looks these up without a scan
-            await self.database[name].update_one(
-                {"_id": entry["_id"]}, {"$set": {"outbox_state": PUBLISHED, "published_at": published_at}}
-            )
+        for name in dict.fromkeys(name for name, _ in entries):
+            for chunk in in_batches([entry["_id"] for hinted, entry in entries if hinted == name]):
+                if name in self.transient:
+                    await self.database[name].delete_many({"_id": {"$in": chunk}})
+                else:
+                    await self.database[name].update_many(
+                        {"_id": {"$in": chunk}}, {"$set": {"outbox_state": PUBLISHED, "published_at": published_at}}
+                    )
         return len(events)
 
     async def _count_attempt(self, entries: list[tuple[str, Document]]) -> None:
@@ -154,3 +206,12 @@ class OutboxRelay:
             await self.database[name].update_one(
                 {"_id": entry["_id"]}, {"$set": {"outbox_attempts": entry.get("outbox_attempts", 0) + 1}}
             )
+
+
+def _predecessors(entries: Iterable[Document]) -> set[str]:
+    """The ids of the commits just before these, for entries that are commits of a versioned store."""
+    return {
+        commit_id(entry["aggregate_id"], entry["version"] - 1)
+        for entry in entries
+        if "aggregate_id" in entry and isinstance(entry.get("version"), int) and entry["version"] > 1
+    }

@@ -1,5 +1,6 @@
 """Connection and error helpers for PyMongo's async API."""
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -40,3 +41,30 @@ async def insert_once(database: AsyncDatabase[Document], collection: str, docume
             return False
         raise
     return True
+
+
+ID_BATCH = 500
+"""Ids per `{_id: {$in: [...]}}` query: the launcher's FerretDB reads up to this many through the _id index."""
+
+
+def in_batches(ids: Sequence[str], size: int = ID_BATCH) -> Iterator[list[str]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+async def insert_new(database: AsyncDatabase[Document], collection: str, documents: Sequence[Document]) -> set[str]:
+    """Insert documents each keyed by something that must happen once; the ids of those inserted now.
+
+    One round trip for the lot (unordered: a duplicate does not stop the others); a document whose
+    _id is there already is left as it was, as `insert_once` does one by one.
+    """
+    if not documents:
+        return set()
+    try:
+        await database[collection].insert_many(list(documents), ordered=False)
+    except BulkWriteError as error:
+        if not is_duplicate_key(error):
+            raise
+        clashed = {failure["index"] for failure in error.details.get("writeErrors", [])}
+        return {document["_id"] for index, document in enumerate(documents) if index not in clashed}
+    return {document["_id"] for document in documents}

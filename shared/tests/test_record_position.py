@@ -1,5 +1,6 @@
 """A handler knows where its record sits in the log, and only while it runs (no servers needed)."""
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiokafka import ConsumerRecord
@@ -17,11 +18,13 @@ class Markers:
     def __init__(self) -> None:
         self.documents: dict[str, dict[str, Any]] = {}
 
-    async def find_one(self, query: dict[str, Any], projection: Any = None) -> dict[str, Any] | None:
-        return self.documents.get(query["_id"])
+    async def find(self, query: dict[str, Any], projection: Any = None) -> AsyncIterator[dict[str, Any]]:
+        for marker in query["_id"]["$in"]:
+            if marker in self.documents:
+                yield self.documents[marker]
 
-    async def insert_one(self, document: dict[str, Any]) -> None:
-        self.documents[document["_id"]] = document
+    async def insert_many(self, documents: list[dict[str, Any]], ordered: bool = True) -> None:
+        self.documents.update((document["_id"], document) for document in documents)
 
 
 class Database:

@@ -10,10 +10,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.enrolment import TOPIC, ApplicationEnrolledV1
 from shared.messaging.cloudevents import Envelope, OutboxEvent
-from shared.messaging.consumer import Rejected, ReliableConsumer
+from shared.messaging.consumer import Delivery, Rejected, ReliableConsumer
 from shared.messaging.dead_letters import read_dead_letters, replay
 from shared.messaging.kafka import build_broker, ensure_topics
-from shared.persistence.mongo import Document, connect, insert_once
+from shared.persistence.mongo import Document, connect, insert_new, insert_once
 from tests.support.infra import Servers
 from tests.support.kafka import cloud_event_record, eventually, produce
 
@@ -171,3 +171,82 @@ async def test_handled_event_markers_are_forgotten_only_after_their_retention(ha
     assert await markers.count_documents({}) == 1
     assert await consumer.forget_handled_before(datetime.now(UTC) + timedelta(seconds=1)) == 1
     assert await markers.count_documents({}) == 0
+
+
+# ------------------------------------------------------------------------------------- batch handlers
+
+
+@dataclass
+class BatchHarness:
+    harness: Harness
+    consumer: ReliableConsumer
+    batches: list[list[str]] = field(default_factory=list)
+
+    async def handler(self, deliveries: list[Delivery]) -> None:
+        people = [delivery.event.person_id for delivery in deliveries]
+        self.batches.append(people)
+        refused = self.harness.refused.intersection(people)
+        if refused:
+            raise Rejected(f"no rule knows {sorted(refused)[0]}")
+        # Effects keyed by the event ids, in one write, as a real batch handler's are.
+        await insert_new(
+            self.harness.database,
+            "effects",
+            [{"_id": d.envelope.id, "person_id": d.event.person_id, "offset": d.position.offset} for d in deliveries],
+        )
+
+
+@pytest.fixture
+async def batched(servers: Servers, unique_name: str) -> AsyncIterator[BatchHarness]:
+    """A consumer whose events go to a batch handler; the records are sent before it starts."""
+    client = connect(servers.mongodb_url)
+    database = client[unique_name]
+    topic = f"{unique_name}.{TOPIC}"
+    await ensure_topics(servers.kafka_bootstrap, [topic], partitions=1)
+    broker = build_broker(servers.kafka_bootstrap, client_id=unique_name)
+    consumer = ReliableConsumer(
+        name=unique_name,
+        database=database,
+        broker=broker,
+        topic_prefix=f"{unique_name}.",
+        max_attempts=2,
+        retry_backoff_seconds=0.05,
+    )
+    batched = BatchHarness(Harness(servers, database, topic), consumer)
+    consumer.on_batch([ApplicationEnrolledV1], batched.handler)
+    consumer.subscribe()
+    try:
+        yield batched
+    finally:
+        await broker.stop()
+        await client.drop_database(unique_name)
+        await client.close()
+
+
+async def test_a_batch_handler_applies_a_run_of_records_once_each_in_log_order(batched: BatchHarness) -> None:
+    people = [f"p{index:03}" for index in range(120)]
+    records = [cloud_event_record(enrolled(person)) for person in people]
+    await batched.harness.send(*records, records[5], records[70])  # two redelivered among them
+    await batched.consumer.broker.start()
+
+    await eventually(batched.harness.effects, lambda found: found == people)
+    assert max(len(batch) for batch in batched.batches) > 1, "records were applied one at a time"
+    assert sorted(person for batch in batched.batches for person in batch) == people  # the duplicates skipped
+    offsets = [doc["offset"] async for doc in batched.harness.database["effects"].find({}).sort("offset")]
+    assert offsets == list(range(120))  # each delivery knows its own place in the log
+    markers = await batched.harness.database["processed_events"].count_documents({})
+    assert markers == 120
+
+
+async def test_a_record_a_batch_cannot_apply_is_dead_lettered_alone(batched: BatchHarness) -> None:
+    batched.harness.refused.add("p007")
+    people = [f"p{index:03}" for index in range(20)]
+    await batched.harness.send(*(cloud_event_record(enrolled(person)) for person in people))
+    await batched.consumer.broker.start()
+
+    await eventually(batched.harness.effects, lambda found: found == [p for p in people if p != "p007"])
+    letters = await eventually(
+        lambda: read_dead_letters(batched.harness.servers.kafka_bootstrap, batched.harness.topic),
+        lambda found: len(found) == 1,
+    )
+    assert (letters[0].reason, letters[0].error, letters[0].original_offset) == ("rejected", "no rule knows p007", 7)
