@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from gamification.adapters.badges import COLLECTION as BADGES
 from gamification.adapters.badges import MongoBadges
 from gamification.adapters.deeds import MongoDeeds
-from gamification.adapters.ledger import COLLECTION, MongoLedger
+from gamification.adapters.ledger import COLLECTION, OUTBOX, MongoLedger
 from gamification.adapters.recalculations import COLLECTION as RECALCULATIONS
 from gamification.adapters.recalculations import MongoRecalculations
 from gamification.adapters.rings import OUTBOX_COLLECTION as RINGS
@@ -87,7 +87,8 @@ def bootstrap(settings: GamificationSettings | None = None) -> Gamification:
             RestrictedBadgeAwardedV1,
             RecalculationAppliedV1,
         ],
-        outbox_collections=[COLLECTION, "rulesets_commits", TITLES, BADGES, RECALCULATIONS, RINGS],
+        outbox_collections=[COLLECTION, OUTBOX, "rulesets_commits", TITLES, BADGES, RECALCULATIONS, RINGS],
+        transient_outboxes=[OUTBOX],
     )
     ledger = MongoLedger(runtime.database, on_append=runtime.relay.notify)
     store = VersionedStore(runtime.database, "rulesets", on_commit=runtime.relay.notify)

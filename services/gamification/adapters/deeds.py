@@ -4,14 +4,14 @@ One document per causing event, keyed by its CloudEvents id: a redelivered event
 Recalculation and Expert of the month read it back; nothing here is ever shown to anyone.
 """
 
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import UTC, datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from gamification.domain.ledger import Deed
 from shared.persistence.erasures import replace_value
-from shared.persistence.mongo import Document, insert_once
+from shared.persistence.mongo import Document, insert_new, insert_once
 
 COLLECTION = "deeds"
 READ_BATCH = 2000
@@ -27,17 +27,11 @@ class MongoDeeds:
 
     async def record(self, deed: Deed) -> bool:
         """Keep the deed; False if its event was stored before."""
-        return await insert_once(
-            self.database,
-            COLLECTION,
-            {
-                "_id": deed.event_id,
-                "type": deed.event_type,
-                "data": deed.data,
-                "at": deed.at,
-                "restricted": deed.restricted,
-            },
-        )
+        return await insert_once(self.database, COLLECTION, _document(deed))
+
+    async def record_many(self, deeds: Sequence[Deed]) -> set[str]:
+        """Keep the deeds in one write; the event ids of those not stored before."""
+        return await insert_new(self.database, COLLECTION, [_document(deed) for deed in deeds])
 
     async def get(self, event_id: str) -> Deed | None:
         found = await self.collection.find_one({"_id": event_id})
@@ -76,6 +70,16 @@ class MongoDeeds:
                 await self.collection.update_one({"_id": doc["_id"]}, {"$set": {"data": data}})
                 changed += 1
         return changed
+
+
+def _document(deed: Deed) -> Document:
+    return {
+        "_id": deed.event_id,
+        "type": deed.event_type,
+        "data": deed.data,
+        "at": deed.at,
+        "restricted": deed.restricted,
+    }
 
 
 def _deed(doc: Document) -> Deed:

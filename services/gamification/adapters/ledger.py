@@ -3,7 +3,8 @@
 import functools
 import hashlib
 import json
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from pymongo import ASCENDING, DESCENDING
@@ -16,19 +17,22 @@ from shared.concurrency import ConcurrencyConflict
 from shared.contracts.base import IntegrationEvent
 from shared.contracts.gamification import PointsAwardedV1, RestrictedPointsAwardedV1
 from shared.messaging.cloudevents import OutboxEvent
+from shared.messaging.outbox import Notify
 from shared.observability import current_correlation_id
 from shared.persistence.erasures import replace_value
-from shared.persistence.mongo import Document, insert_once
+from shared.persistence.mongo import Document, insert_new, insert_once
 from shared.persistence.versioned import VersionedStore, commit_id, ensure_outbox_indexes, outbox_fields
 
 SOURCE = "/owlery/gamification"
 COLLECTION = "ledger"
+OUTBOX = "ledger_outbox"
+"""Events of entries recorded in bulk, one outbox document per batch (the ledger's own documents carry the rest)."""
 LIMITS = "limits"
 """Per (rule, person): the recent awards caps and cooldowns count, read and claimed by key, never by a scan."""
 
 
 class MongoLedger:
-    def __init__(self, database: AsyncDatabase[Document], on_append: Callable[[str, str], None] | None = None) -> None:
+    def __init__(self, database: AsyncDatabase[Document], on_append: Notify | None = None) -> None:
         self.database = database
         self.entries_collection = database[COLLECTION]
         self.on_append = on_append
@@ -37,14 +41,40 @@ class MongoLedger:
     async def ensure_indexes(self) -> None:
         await self.entries_collection.create_index([("person_id", ASCENDING), ("awarded_at", DESCENDING)])
         await ensure_outbox_indexes(self.database, COLLECTION)
+        await ensure_outbox_indexes(self.database, OUTBOX)
 
     async def append(self, entry: LedgerEntry) -> bool:
-        outbox = [OutboxEvent.of(points_awarded(entry), source=SOURCE, correlation_id=current_correlation_id())]
         # The entry id is the "once" key: a duplicate insert means this deed was already credited.
-        added = await insert_once(self.database, COLLECTION, {**entry_document(entry), **outbox_fields(outbox)})
+        added = await insert_once(self.database, COLLECTION, _stored(entry, current_correlation_id()))
         if added and self.on_append is not None:
             self.on_append(COLLECTION, entry.id)
         return added
+
+    async def append_many(
+        self, entries: Sequence[LedgerEntry], correlation_ids: Mapping[str, str | None]
+    ) -> list[LedgerEntry]:
+        """Record entries (of rules without limits) in two writes; those not recorded before, in order.
+
+        Their events go first, together in one outbox document, then the entries: a crash between the two
+        leaves events on their way whose entries the deeds' redelivery records. An event's id derives from
+        its entry, so one announced twice (its deeds redelivered after a crash) is applied once downstream.
+        """
+        if not entries:
+            return []
+        events = [
+            _announcement(entry, correlation_ids.get(entry.cause_event_id) or current_correlation_id())
+            for entry in entries
+        ]
+        batch = {"_id": str(uuid.uuid4()), **outbox_fields(events)}
+        await self.database[OUTBOX].insert_one(batch)
+        if self.on_append is not None:
+            self.on_append(OUTBOX, batch["_id"], batch)  # handed over as written: the relay need not read it back
+        # Each keeps its event's time, which the live projection buckets periods by (so a rebuild does too).
+        documents = [
+            {**entry_document(entry), "committed_at": event.time} for entry, event in zip(entries, events, strict=True)
+        ]
+        added = await insert_new(self.database, COLLECTION, documents)
+        return [entry for entry in entries if entry.id in added]
 
     async def awarded_since(self, rule: str, person_id: str, since: datetime) -> list[datetime]:
         """When the person was awarded under the rule since `since` (corrections left out), for caps and cooldowns."""
@@ -145,19 +175,24 @@ class MongoLedger:
     async def reattribute(self, person_id: str, replacement: str) -> int:
         """Give the person's entries and their outbox events to `replacement` (erasure; see the port).
 
-        Finding them scans the collection on FerretDB, which is fine for a rare erasure. Each rewrite is by
-        _id and `$set`s only the person and the events, never the outbox state: an unpublished entry stays
-        pending (and is published with the stand-in), and a relay marking one published meanwhile is kept.
+        Finding them scans the ledger and its batch outbox on FerretDB, which is fine for a rare erasure. Each
+        rewrite is by _id and `$set`s only the person and the events, never the outbox state: an unpublished
+        entry stays pending (and is published with the stand-in), and a relay marking one published meanwhile
+        is kept.
         """
         found = await self.entries_collection.find({"person_id": person_id}, {"events": 1, "rule": 1}).to_list()
         for rule in {doc["rule"] for doc in found}:
             await self._forget_limits(rule, person_id)
         for doc in found:
             # The event's data, key and subject all name the person.
-            events = replace_value(doc.get("events", []), person_id, replacement)
-            await self.entries_collection.update_one(
-                {"_id": doc["_id"]}, {"$set": {"person_id": replacement, "events": events}}
-            )
+            changes: Document = {"person_id": replacement}
+            if "events" in doc:
+                changes["events"] = replace_value(doc["events"], person_id, replacement)
+            await self.entries_collection.update_one({"_id": doc["_id"]}, {"$set": changes})
+        async for batch in self.database[OUTBOX].find({}, {"events": 1}):
+            events = replace_value(batch["events"], person_id, replacement)
+            if events != batch["events"]:
+                await self.database[OUTBOX].update_one({"_id": batch["_id"]}, {"$set": {"events": events}})
         return len(found)
 
 
@@ -179,6 +214,17 @@ def points_awarded(entry: LedgerEntry) -> IntegrationEvent:
         cause_event_type=entry.cause_event_type,
         circle_id=entry.circle_id,
     )
+
+
+def _stored(entry: LedgerEntry, correlation_id: str) -> Document:
+    """The entry's document with its PointsAwarded event in its outbox."""
+    return {**entry_document(entry), **outbox_fields([_announcement(entry, correlation_id)])}
+
+
+def _announcement(entry: LedgerEntry, correlation_id: str) -> OutboxEvent:
+    # The event id derives from the entry: however often it is announced, consumers apply it once.
+    event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"owlery:gamification:points-awarded:{entry.id}"))
+    return OutboxEvent.of(points_awarded(entry), source=SOURCE, correlation_id=correlation_id, event_id=event_id)
 
 
 def entry_document(entry: LedgerEntry) -> Document:

@@ -8,7 +8,7 @@ the ledger) and `ring_parked` (credits kept out of the ledger while the ring is 
 """
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -17,6 +17,7 @@ from gamification.domain.ledger import LedgerEntry
 from gamification.domain.rings import Ring, Withheld
 from shared.concurrency import ConcurrencyConflict
 from shared.messaging.cloudevents import OutboxEvent
+from shared.messaging.outbox import Notify
 from shared.observability import current_correlation_id
 from shared.persistence.erasures import replace_value
 from shared.persistence.mongo import Document, insert_once
@@ -138,7 +139,7 @@ class HoldingLedger(MongoLedger):
         self,
         database: AsyncDatabase[Document],
         parks: Callable[[LedgerEntry], Awaitable[bool]],
-        on_append: Callable[[str, str], None] | None = None,
+        on_append: Notify | None = None,
     ) -> None:
         super().__init__(database, on_append=on_append)
         self.parks = parks
@@ -147,6 +148,12 @@ class HoldingLedger(MongoLedger):
         if await self.parks(entry):
             return False
         return await super().append(entry)
+
+    async def append_many(
+        self, entries: Sequence[LedgerEntry], correlation_ids: Mapping[str, str | None]
+    ) -> list[LedgerEntry]:
+        kept = [entry for entry in entries if not await self.parks(entry)]
+        return await super().append_many(kept, correlation_ids)
 
 
 def _withheld_document(withheld: Withheld) -> Document:

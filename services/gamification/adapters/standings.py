@@ -5,7 +5,7 @@ that owns the person's partition. Field names never carry data (no dots or `$` f
 ids or topic names): maps are stored as lists of small documents.
 """
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -13,13 +13,14 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from gamification.adapters.ledger import COLLECTION as LEDGER
+from gamification.adapters.ledger import OUTBOX as LEDGER_OUTBOX
 from gamification.domain.leaderboard import Member
 from gamification.domain.standing import Credit, RuleTally, Standing
 from shared.messaging.kafka import partitions_of
 from shared.messaging.outbox import EventPublisher, OutboxRelay
-from shared.persistence.mongo import Document
+from shared.persistence.mongo import Document, in_batches, insert_new
 from shared.persistence.people import PEOPLE
-from shared.persistence.versioned import PENDING, PUBLISHED
+from shared.persistence.versioned import PENDING
 
 STANDINGS = "standings"
 VISIBILITY = "leaderboard_visibility"
@@ -38,6 +39,21 @@ class MongoStandings:
 
     async def save(self, standing: Standing) -> None:
         await self.collection.replace_one({"_id": standing.person_id}, document_of(standing), upsert=True)
+
+    async def get_many(self, person_ids: Iterable[str]) -> dict[str, Standing]:
+        found: dict[str, Standing] = {}
+        for ids in in_batches(sorted(set(person_ids))):
+            async for document in self.collection.find({"_id": {"$in": ids}}):  # by _id alone: an index read
+                found[document["_id"]] = standing_of(document)
+        return found
+
+    async def save_many(self, standings: Sequence[Standing], new: Collection[str]) -> None:
+        inserted = await insert_new(
+            self.database, STANDINGS, [document_of(standing) for standing in standings if standing.person_id in new]
+        )
+        for standing in standings:
+            if standing.person_id not in inserted:  # changed, or written meanwhile by a rebuild: replaced
+                await self.save(standing)
 
     async def every(self) -> AsyncIterator[Standing]:
         async for document in self.collection.find({}, batch_size=READ_BATCH):
@@ -156,7 +172,10 @@ class MongoPublishedEntries:
             "events": 1,
             "committed_at": 1,
         }
-        async for doc in self.collection.find({"outbox_state": PUBLISHED}, fields, batch_size=READ_BATCH):
+        # Entries recorded in bulk carry no outbox state: their events went out through the ledger's batch
+        # outbox, which `publish_pending_entries` empties first.
+        published = {"outbox_state": {"$ne": PENDING}}
+        async for doc in self.collection.find(published, fields, batch_size=READ_BATCH):
             events = doc.get("events") or []
             # The time the event carries (the live projection buckets by it), stored with the entry.
             at = events[0]["time"] if events else doc["committed_at"]
@@ -174,8 +193,8 @@ class MongoPublishedEntries:
 
 async def publish_pending_entries(database: AsyncDatabase[Document], publisher: EventPublisher) -> int:
     """Publish every ledger entry still pending in the outbox (a rebuild, the service stopped); how many are left."""
-    await OutboxRelay(database, [LEDGER], publisher).drain()
-    return await database[LEDGER].count_documents({"outbox_state": PENDING})
+    await OutboxRelay(database, [LEDGER, LEDGER_OUTBOX], publisher, transient=[LEDGER_OUTBOX]).drain()
+    return sum([await database[name].count_documents({"outbox_state": PENDING}) for name in (LEDGER, LEDGER_OUTBOX)])
 
 
 async def log_ends(bootstrap_servers: str, topics: Iterable[str]) -> Mapping[tuple[str, int], int]:

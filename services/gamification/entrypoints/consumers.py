@@ -28,7 +28,7 @@ from shared.audit import AuditLog
 from shared.contracts import directory, gamification
 from shared.contracts.base import IntegrationEvent, all_contracts
 from shared.messaging.cloudevents import Envelope
-from shared.messaging.consumer import Rejected, ReliableConsumer, current_position
+from shared.messaging.consumer import Delivery, Rejected, ReliableConsumer
 from shared.persistence.people import DirectoryCopy, follow_directory
 
 
@@ -64,19 +64,19 @@ def register(
     erasures: Erasures | None = None,
     others: Sequence[HoldsPeople] = (),
 ) -> None:
-    async def credit(event: IntegrationEvent, envelope: Envelope) -> None:
-        deed = deed_of(event, envelope)
-        # First: a replay of the rules must see every deed, priced or not (kept without anyone erased).
-        stand_ins = await handlers.record_deed(deed, deeds, people, rules)
-        await handlers.credit_deed(deed, ledger, people, rules, stand_ins)
+    async def credit(deliveries: list[Delivery]) -> None:
+        arrived = [(deed_of(d.event, d.envelope), d.envelope.correlation_id) for d in deliveries]
+        # Each deed is kept first (a replay of the rules must see every deed, priced or not), then credited.
+        await handlers.credit_deeds(arrived, ledger, deeds, people, rules)
         if badges is not None:
-            await award_for_deed(deed, badges, badges, people)
+            for deed, _ in arrived:
+                await award_for_deed(deed, badges, badges, people)  # no I/O for a deed no badge counts
 
     async def erase(person_id: str) -> None:
         await handlers.erase_person(person_id, ledger, people, deeds, erasures, others)
 
-    for contract in priceable():
-        consumer.on(contract, credit)
+    # Unmarked: the deeds, entries (their events' ids derive from them) and badges are all keyed by the deed.
+    consumer.on_batch(priceable(), credit, marked=False)
     follow_directory(consumer, people, erase, audit)
 
 
@@ -102,17 +102,14 @@ def follow_points(
 ) -> None:
     """Project every ledger entry, public or restricted, into its person's standing, once, by record offset."""
 
-    async def project(
-        event: gamification.PointsAwardedV1 | gamification.RestrictedPointsAwardedV1, envelope: Envelope
-    ) -> None:
-        position = current_position()
-        if position is None:
-            raise RuntimeError("points are projected from records of the log only")
-        where = LogPosition(position.topic, position.partition, position.offset)
+    async def project(deliveries: list[Delivery]) -> None:
+        credits = [
+            (credit_of(d.event, d.envelope), LogPosition(d.position.topic, d.position.partition, d.position.offset))
+            for d in deliveries
+        ]
         try:
-            await standings_service.project(credit_of(event, envelope), where, standings, rules, people, owners)
+            await standings_service.project_many(credits, standings, rules, people, owners)
         except UnknownRule as unknown:
             raise Rejected(str(unknown)) from unknown  # no retry can make it known: dead-letter it now
 
-    consumer.on(gamification.PointsAwardedV1, project)
-    consumer.on(gamification.RestrictedPointsAwardedV1, project)
+    consumer.on_batch([gamification.PointsAwardedV1, gamification.RestrictedPointsAwardedV1], project)

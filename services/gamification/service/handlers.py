@@ -1,15 +1,16 @@
 """Gamification use cases."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from gamification.domain.engine import PastAwards, PastEntry, Rule, RuleSet, price, within_limits
+from gamification.domain.engine import Award, PastAwards, PastEntry, Rule, RuleSet, price, within_limits
 from gamification.domain.ledger import Deed, LedgerEntry, former_employee_id
 from gamification.service import badges as badge_cases
 from gamification.service.ports import Badges, Deeds, Erasures, HoldsPeople, Ledger, People, Rules, Titles
 from shared.concurrency import retry_on_conflict
+from shared.observability import bind_correlation_id
 from shared.persistence.erasures import replace_value
 
 EXPORT_PAGE = 500
@@ -38,10 +39,7 @@ async def credit_deed(
     )
     awarded = []
     for award in awards:
-        circle = deed.data.get("circle_id")
-        entry = LedgerEntry.of(award, restricted=deed.restricted, circle_id=circle if isinstance(circle, str) else None)
-        if await _is_erased(entry.person_id, people):
-            entry = entry.attributed_to((stand_ins or {}).get(entry.person_id) or former_employee_id())
+        entry = _entry(award, deed, await _is_erased(award.person_id, people), stand_ins)
         rule = ruleset.rules[award.rule_id]
         if rule.limited:
             # Priced against what was read above; claimed against what is there now (another deed of the
@@ -53,6 +51,62 @@ async def credit_deed(
         if added:
             awarded.append(entry)
     return awarded
+
+
+async def credit_deeds(
+    arrived: Sequence[tuple[Deed, str | None]], ledger: Ledger, deeds: Deeds, people: People, rules: Rules
+) -> list[LedgerEntry]:
+    """Keep and credit a run of deeds (each with its correlation id) in log order, as `record_deed` then
+    `credit_deed` would one by one, in a few round trips for the lot: one lookup of the people they name,
+    one write of the deeds and one of the entries.
+
+    A deed whose pricing reads the ledger (a capped or cooled-down rule, a reversal) is credited on its own,
+    after the entries of the deeds before it are written, so it sees them.
+    """
+    ruleset = await rules.in_force()
+    named = {person for deed, _ in arrived for person in _named_by_rules(deed, ruleset)}
+    erased = {person for person, copy in (await people.get_many(named)).items() if copy.erased}
+    kept = [_kept_without(deed, ruleset, erased) for deed, _ in arrived]
+    recorded = await deeds.record_many([deed for deed, _ in kept])
+    correlations = {deed.event_id: correlation for deed, correlation in arrived}
+    awarded: list[LedgerEntry] = []
+    waiting: list[LedgerEntry] = []
+    for (deed, _), (_, stand_ins) in zip(arrived, kept, strict=True):
+        stand_ins = stand_ins if deed.event_id in recorded else {}  # a redelivered deed's entries are in already
+        if _reads_the_ledger(deed, ruleset):
+            awarded += await ledger.append_many(waiting, correlations)
+            waiting = []
+            bind_correlation_id(correlations[deed.event_id])  # its entries carry its deed's correlation id
+            awarded += await credit_deed(deed, ledger, people, rules, stand_ins)
+            continue
+        for award in price(deed.event_id, deed.event_type, deed.data, ruleset, _no_history, deed.at, _no_entries):
+            waiting.append(_entry(award, deed, award.person_id in erased, stand_ins))
+    awarded += await ledger.append_many(waiting, correlations)
+    return awarded
+
+
+def _reads_the_ledger(deed: Deed, ruleset: RuleSet) -> bool:
+    return any(
+        rule.limited or rule.reverses is not None
+        for rule in ruleset.for_event(deed.event_type)
+        if rule.holds(deed.event_type, deed.data)
+    )
+
+
+def _no_history(rule_id: str, person_id: str, since: datetime) -> PastAwards:
+    raise AssertionError("a deed priced without the ledger met a limited rule")
+
+
+def _no_entries(rule_id: str, subject: str, person_id: str) -> list[PastEntry]:
+    raise AssertionError("a deed priced without the ledger met a reversal")
+
+
+def _entry(award: Award, deed: Deed, erased: bool, stand_ins: Mapping[str, str] | None) -> LedgerEntry:
+    circle = deed.data.get("circle_id")
+    entry = LedgerEntry.of(award, restricted=deed.restricted, circle_id=circle if isinstance(circle, str) else None)
+    if erased:
+        return entry.attributed_to((stand_ins or {}).get(entry.person_id) or former_employee_id())
+    return entry
 
 
 def _fits_limits(rule: Rule, person: str, at: datetime) -> Callable[[list[datetime]], bool]:
@@ -102,14 +156,21 @@ async def record_deed(deed: Deed, deeds: Deeds, people: People, rules: Rules) ->
     (stored before) is kept as it was, and no stand-ins are returned: its entries are in the ledger already.
     """
     ruleset = await rules.in_force()
+    erased = {person for person in _named_by_rules(deed, ruleset) if await _is_erased(person, people)}
+    kept, stand_ins = _kept_without(deed, ruleset, erased)
+    recorded = await deeds.record(kept)
+    return stand_ins if recorded else {}
+
+
+def _kept_without(deed: Deed, ruleset: RuleSet, erased: Collection[str]) -> tuple[Deed, dict[str, str]]:
+    """The deed as stored, each erased person it names replaced by a fresh former employee; and those stand-ins."""
     stand_ins: dict[str, str] = {}
     data = deed.data
     for person in dict.fromkeys(_named_by_rules(deed, ruleset)):
-        if await _is_erased(person, people):
+        if person in erased:
             stand_ins[person] = former_employee_id()
             data = replace_value(data, person, stand_ins[person])
-    recorded = await deeds.record(replace(deed, data=data) if stand_ins else deed)
-    return stand_ins if recorded else {}
+    return (replace(deed, data=data) if stand_ins else deed), stand_ins
 
 
 def _named_by_rules(deed: Deed, ruleset: RuleSet) -> list[str]:

@@ -1,6 +1,6 @@
 """What the gamification use cases need from the outside world."""
 
-from collections.abc import AsyncIterator, Callable, Collection, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -19,6 +19,15 @@ from shared.persistence.people import PersonCopy
 class Ledger(Protocol):
     async def append(self, entry: LedgerEntry) -> bool:
         """Record the entry and its PointsAwarded event; False if this entry id was recorded before."""
+        ...
+
+    async def append_many(
+        self, entries: Sequence[LedgerEntry], correlation_ids: Mapping[str, str | None]
+    ) -> list[LedgerEntry]:
+        """Record entries of rules without limits and their events, in one write; those not recorded before.
+
+        Each event carries the correlation id `correlation_ids` names for its cause event id.
+        """
         ...
 
     async def balance(self, person_id: str) -> int: ...
@@ -62,6 +71,10 @@ class People(Protocol):
 
     async def get(self, person_id: str) -> PersonCopy | None: ...
 
+    async def get_many(self, person_ids: Iterable[str]) -> dict[str, PersonCopy]:
+        """The copies of those the directory told us about, by id."""
+        ...
+
     async def export(self, person_id: str) -> dict[str, Any] | None:
         """The profile fields held on the person; None if unknown or erased."""
         ...
@@ -90,6 +103,10 @@ class Deeds(Protocol):
 
     async def record(self, deed: Deed) -> bool:
         """Keep the deed; False if its event was stored before."""
+        ...
+
+    async def record_many(self, deeds: Sequence[Deed]) -> set[str]:
+        """Keep the deeds in one write; the event ids of those not stored before."""
         ...
 
     async def get(self, event_id: str) -> Deed | None:
@@ -277,6 +294,14 @@ class Standings(Protocol):
 
     async def save(self, standing: Standing) -> None:
         """Replace the person's standing by this one: one single-document write."""
+        ...
+
+    async def get_many(self, person_ids: Iterable[str]) -> dict[str, Standing]:
+        """The standings of those of these people who have one, by id."""
+        ...
+
+    async def save_many(self, standings: Sequence[Standing], new: Collection[str]) -> None:
+        """Write these standings; those of the people in `new` were read as absent (inserted, all in one write)."""
         ...
 
     def every(self) -> AsyncIterator[Standing]:

@@ -18,7 +18,7 @@ while the rebuild runs would break that.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,6 +67,54 @@ async def project(
     standing.apply(credit, position)
     await standings.save(standing)
     return True
+
+
+async def project_many(
+    credits: Sequence[tuple[Credit, LogPosition]],
+    standings: Standings,
+    rules: Rules,
+    people: People,
+    owners: EntryOwners,
+) -> int:
+    """Apply a run of PointsAwarded records, in log order, as `project` would one by one; how many standings changed.
+
+    Each person's standing is read once and written once for the lot (a new one inserted, which is cheap).
+    Raises `UnknownRule` if any record was priced by a rule this service does not know.
+    """
+    ruleset = await rules.in_force()
+    if not all(knows(ruleset, credit.rule, credit.rule_version) for credit, _ in credits):
+        ruleset, _ = await rules.current()  # the cached set may predate another replica's edit
+        for credit, _ in credits:
+            if not knows(ruleset, credit.rule, credit.rule_version):
+                raise UnknownRule(f"entry {credit.entry_id} was priced by rule {credit.rule!r} v{credit.rule_version}")
+    named = {credit.person_id for credit, _ in credits}
+    held = await standings.get_many(named)
+    copies = await people.get_many(named - held.keys())
+    new: set[str] = set()
+    changed: dict[str, Standing] = {}
+    for credit, position in credits:
+        standing = held.get(credit.person_id)
+        if standing is None:
+            copy = copies.get(credit.person_id)
+            if copy is not None and copy.erased:
+                # Erased after this record was published: the entry (and the standing) now belong to a stand-in.
+                owner = await owners.owner_of_entry(credit.entry_id)
+                if owner is None or owner == credit.person_id:
+                    logger.warning("points of an erased person with no entry left; not projected")
+                    continue
+                standing = held.get(owner) or await standings.get(owner)
+            else:
+                owner = credit.person_id
+            if standing is None:
+                standing = Standing(owner)
+                new.add(owner)
+            held[owner] = standing
+        if standing.applied(position):
+            continue
+        standing.apply(credit, position)
+        changed[standing.person_id] = standing
+    await standings.save_many(list(changed.values()), new & changed.keys())
+    return len(changed)
 
 
 # ------------------------------------------------------------------------------------- account

@@ -1,7 +1,7 @@
 """In-memory stand-ins for the ports: an append-only ledger and a copy of the directory."""
 
 import copy
-from collections.abc import AsyncIterator, Callable, Collection, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +30,11 @@ class InMemoryLedger:
             return False
         self.recorded.append(entry)
         return True
+
+    async def append_many(
+        self, entries: Sequence[LedgerEntry], correlation_ids: Mapping[str, str | None]
+    ) -> list[LedgerEntry]:
+        return [entry for entry in entries if await self.append(entry)]
 
     async def balance(self, person_id: str) -> int:
         return sum(entry.points for entry in self.recorded if entry.person_id == person_id)
@@ -96,6 +101,9 @@ class InMemoryPeople:
     async def get(self, person_id: str) -> PersonCopy | None:
         return self.copies.get(person_id)
 
+    async def get_many(self, person_ids: Iterable[str]) -> dict[str, PersonCopy]:
+        return {person: self.copies[person] for person in person_ids if person in self.copies}
+
     async def export(self, person_id: str) -> dict[str, Any] | None:
         found = self.copies.get(person_id)
         if found is None or found.erased:
@@ -139,6 +147,9 @@ class InMemoryDeeds:
             return False
         self.kept[deed.event_id] = deed
         return True
+
+    async def record_many(self, deeds: Sequence[Deed]) -> set[str]:
+        return {deed.event_id for deed in deeds if await self.record(deed)}
 
     async def get(self, event_id: str) -> Deed | None:
         return self.kept.get(event_id)
@@ -375,6 +386,13 @@ class InMemoryStandings:
     async def save(self, standing: Standing) -> None:
         self.saved[standing.person_id] = copy.deepcopy(standing)
         self.writes += 1
+
+    async def get_many(self, person_ids: Iterable[str]) -> dict[str, Standing]:
+        return {person: copy.deepcopy(self.saved[person]) for person in person_ids if person in self.saved}
+
+    async def save_many(self, standings: Sequence[Standing], new: Collection[str]) -> None:
+        for standing in standings:
+            await self.save(standing)
 
     async def every(self) -> AsyncIterator[Standing]:
         for standing in list(self.saved.values()):
