@@ -1,11 +1,24 @@
 """The one place where the notifications service is wired together."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from notifications.adapters.chat import ChatChannel
+from notifications.adapters.cohorts import MongoCohorts
+from notifications.adapters.deliveries import MongoNotifications
+from notifications.adapters.email import SmtpChannel, SmtpSettings
+from notifications.adapters.email_templates import EmailRenderer
+from notifications.adapters.preferences import MongoPreferences
 from notifications.adapters.repository import MongoInbox, MongoPeople
+from notifications.adapters.routing_file import load_routing
 from notifications.adapters.templates import JinjaRenderer
+from notifications.adapters.webhooks import HttpWebhookSender, MongoWebhookDeliveries, MongoWebhookSubscriptions
 from notifications.config import NotificationsSettings
+from notifications.domain.routing import Channel, RoutingTable
 from notifications.entrypoints import consumers
+from notifications.service.delivery import Delivery
+from notifications.service.webhooks import Webhooks
 from shared.observability import configure_logging
 from shared.persistence.people import DirectoryCopy
 from shared.runtime import ServiceRuntime
@@ -24,6 +37,12 @@ class Notifications:
     directory: DirectoryCopy
     """This service's copy of the directory (the `people` collection), which `people` reads from."""
     renderer: JinjaRenderer
+    routes: RoutingTable
+    delivery: Delivery
+    """Notices to the inbox, email and chat, reminders, and the sending of what is due."""
+    webhooks: Webhooks
+    clock: Callable[[], datetime]
+    """Now, as the sender, the reminders and the webhooks see it (a test moves it)."""
 
 
 def bootstrap(settings: NotificationsSettings | None = None) -> Notifications:
@@ -31,14 +50,58 @@ def bootstrap(settings: NotificationsSettings | None = None) -> Notifications:
     configure_logging("notifications", settings.log_level)
     runtime = ServiceRuntime(settings, name="notifications", publishes=[], outbox_collections=[])
     directory = DirectoryCopy(runtime.database, fields=DIRECTORY_FIELDS)
+    people = MongoPeople(runtime.database, directory)
+    inbox = MongoInbox(runtime.database)
+    renderer = JinjaRenderer()
+    smtp = SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_sender,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        starttls=settings.smtp_starttls,
+    )
+
+    def now() -> datetime:
+        return service.clock()
+
+    delivery = Delivery(
+        inbox=inbox,
+        people=people,
+        preferences=MongoPreferences(runtime.database),
+        notifications=(notifications := MongoNotifications(runtime.database)),
+        cohorts=MongoCohorts(runtime.database),
+        texts=renderer,
+        emails=EmailRenderer(preferences_url=settings.preferences_url),
+        channels={Channel.EMAIL: SmtpChannel(smtp), Channel.CHAT: ChatChannel()},
+        clock=now,
+        chat_address=settings.chat_webhook_url,
+    )
+    webhook_deliveries = MongoWebhookDeliveries(runtime.database)
+    webhooks = Webhooks(
+        MongoWebhookSubscriptions(runtime.database),
+        webhook_deliveries,
+        HttpWebhookSender(),
+        now,
+        allow_private_urls=settings.mode == "dev",
+    )
     service = Notifications(
         runtime=runtime,
-        inbox=MongoInbox(runtime.database),
-        people=MongoPeople(runtime.database, directory),
+        inbox=inbox,
+        people=people,
         directory=directory,
-        renderer=JinjaRenderer(),
+        renderer=renderer,
+        routes=load_routing(),
+        delivery=delivery,
+        webhooks=webhooks,
+        clock=lambda: datetime.now(UTC),
     )
-    runtime.on_start(service.inbox.ensure_indexes)
-    runtime.on_start(service.people.move_legacy_locales)
-    consumers.register(runtime.consumer, service.inbox, service.people, directory, runtime.audit)
+    runtime.on_start(inbox.ensure_indexes)
+    runtime.on_start(notifications.ensure_indexes)
+    runtime.on_start(webhook_deliveries.ensure_indexes)
+    runtime.on_start(people.move_legacy_locales)
+    consumers.register(runtime.consumer, service.routes, delivery, webhooks, directory, runtime.audit)
+    runtime.every(settings.send_check_seconds, delivery.send_due, "send-due-notifications")
+    runtime.every(settings.reminder_check_seconds, delivery.remind_due, "fire-due-reminders")
+    runtime.every(settings.webhook_retry_seconds, webhooks.retry_due, "retry-webhooks")
     return service

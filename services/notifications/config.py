@@ -1,5 +1,6 @@
 """Notifications settings, read from OWLERY_NOTIFICATIONS_* environment variables."""
 
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -11,3 +12,16 @@ class NotificationsSettings(ServiceSettings):
     mongodb_database: str = "owlery_notifications"
     consumer_group: str = "notifications"
     http_port: int = 8004
+    smtp_host: str = Field("127.0.0.1", description="SMTP server that relays Owlery's email")
+    smtp_port: int = Field(1025, description="Its port (1025: a local development mail catcher)")
+    smtp_sender: str = Field("Owlery <noreply@owlery.local>", description="From: of every email")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = Field(False, description="Upgrade the connection with STARTTLS")
+    chat_webhook_url: str | None = Field(
+        None, description="The company's chat incoming webhook (Slack-compatible JSON); no chat messages if unset"
+    )
+    preferences_url: str | None = Field(None, description="Where people change their notification settings")
+    send_check_seconds: float = Field(5.0, gt=0, description="How often due emails and chat messages are sent")
+    reminder_check_seconds: float = Field(30.0, gt=0, description="How often due reminders are fired")
+    webhook_retry_seconds: float = Field(5.0, gt=0, description="How often failed webhook deliveries are retried")

@@ -9,7 +9,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from notifications.domain.model import InboxMessage, Locale, Template, is_locale
-from shared.persistence.mongo import Document, insert_once, is_duplicate_key
+from notifications.domain.routing import Category
+from shared.persistence.mongo import Document, in_batches, insert_once, is_duplicate_key
 from shared.persistence.people import PEOPLE, DirectoryCopy, PersonCopy
 
 logger = logging.getLogger(__name__)
@@ -39,32 +40,60 @@ class MongoInbox:
                 "params": dict(message.params),
                 "cause_event_id": message.cause_event_id,
                 "created_at": message.created_at,
+                "category": message.category.value,
+                "read": False,
             },
         )
 
-    async def messages(self, person_id: str, limit: int, offset: int) -> list[InboxMessage]:
+    async def messages(self, person_id: str, limit: int, offset: int, unread_only: bool = False) -> list[InboxMessage]:
+        query: Document = {"person_id": person_id}
+        if unread_only:
+            query["read"] = {"$ne": True}
         cursor = (
-            self.collection.find({"person_id": person_id})
+            self.collection.find(query)
             .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
             .skip(offset)
             .limit(limit)
         )
-        return [
-            InboxMessage(
-                id=doc["_id"],
-                person_id=doc["person_id"],
-                template=Template(doc["template"]),
-                params=doc["params"],
-                cause_event_id=doc["cause_event_id"],
-                created_at=doc["created_at"],
-            )
-            async for doc in cursor
-        ]
+        return [_message(doc) async for doc in cursor]
+
+    async def unread_count(self, person_id: str) -> int:
+        return await self.collection.count_documents({"person_id": person_id, "read": {"$ne": True}})
+
+    async def mark_read(self, person_id: str, message_id: str) -> bool:
+        """Mark one of the person's messages read; False if they have no such message."""
+        found = await self.collection.find_one({"_id": message_id}, {"person_id": 1, "read": 1})
+        if found is None or found["person_id"] != person_id:
+            return False
+        if not found.get("read"):
+            await self.collection.update_one({"_id": message_id}, {"$set": {"read": True}})
+        return True
+
+    async def mark_all_read(self, person_id: str) -> int:
+        unread = await self.collection.find({"person_id": person_id, "read": {"$ne": True}}, {"_id": 1}).to_list()
+        ids = [doc["_id"] for doc in unread]
+        for chunk in in_batches(ids):
+            await self.collection.update_many({"_id": {"$in": chunk}}, {"$set": {"read": True}})
+        return len(ids)
 
     async def delete_person(self, person_id: str) -> int:
         # A scan on FerretDB (any filter but _id is): fine for a rare erasure, never on the read path.
         result = await self.collection.delete_many({"person_id": person_id})
         return result.deleted_count
+
+
+def _message(doc: Document) -> InboxMessage:
+    template = Template(doc["template"])
+    return InboxMessage(
+        id=doc["_id"],
+        person_id=doc["person_id"],
+        template=template,
+        params=doc["params"],
+        cause_event_id=doc["cause_event_id"],
+        created_at=doc["created_at"],
+        category=Category(doc.get("category") or template.category),
+        read=bool(doc.get("read")),
+    )
 
 
 class MongoPeople:

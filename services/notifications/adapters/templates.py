@@ -2,11 +2,14 @@
 
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, pass_context
+from jinja2.runtime import Context
 
 from notifications.domain import model
+from notifications.domain.localtime import UnknownTimeZone, local_text
 from notifications.domain.model import DEFAULT_LOCALE, Locale, Param
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,18 @@ def plural_ru(number: int, one: str, few: str, many: str) -> str:
     return many
 
 
+@pass_context
+def local_time(context: Context, value: str | datetime) -> str:
+    """A moment (ISO text or datetime) as the reader reads it: their zone and language (`zone`, `locale`)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return local_text(moment, context["zone"], context["locale"])
+    except UnknownTimeZone:
+        return local_text(moment, "UTC", context["locale"])
+
+
 class JinjaRenderer:
     def __init__(self, directory: Path = TEMPLATE_DIR) -> None:
         # Plain text, never HTML: nothing to escape. A parameter a template lacks is an error, not a blank.
@@ -37,14 +52,15 @@ class JinjaRenderer:
             lstrip_blocks=True,
         )
         self.environment.filters["plural_ru"] = plural_ru
+        self.environment.filters["local_time"] = local_time
         self._reported_missing: set[tuple[str, str]] = set()
 
     @staticmethod
     def path(template: model.Template, locale: Locale) -> str:
         return f"inapp/{template.value}.{locale}.txt"
 
-    def render(self, template: model.Template, locale: Locale, params: Mapping[str, Param]) -> str:
-        return self._load(template, locale).render(**params).strip()
+    def render(self, template: model.Template, locale: Locale, params: Mapping[str, Param], zone: str = "UTC") -> str:
+        return self._load(template, locale).render(**params, locale=locale, zone=zone).strip()
 
     def _load(self, template: model.Template, locale: Locale) -> Template:
         try:

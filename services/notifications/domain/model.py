@@ -12,13 +12,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal, TypeGuard
 
+from notifications.domain.routing import Category, Priority
+
 Locale = Literal["ru", "en"]
 LOCALES: tuple[Locale, ...] = ("ru", "en")
 DEFAULT_LOCALE: Locale = "en"
 """The language of a person whose language is not known yet, and of any missing translation."""
 
 Role = Literal["mentor", "mentee"]
-Param = str | int
+Param = str | int | list[str]
 
 
 def is_locale(value: object) -> TypeGuard[Locale]:
@@ -30,30 +32,44 @@ class Template(StrEnum):
 
     ENROLLED = "enrolled"
     WAITLISTED = "waitlisted"
+    SEAT_OFFERED = "seat_offered"
+    WITHDRAWN = "withdrawn"
+    SESSION_REMINDER = "session_reminder"
+    SESSION_RESCHEDULED = "session_rescheduled"
+    HOMEWORK_DUE = "homework_due"
     POINTS_AWARDED = "points_awarded"
+    BADGE_AWARDED = "badge_awarded"
     MENTORING_REGISTERED = "mentoring_registered"
     PAIR_FORMED = "pair_formed"
+    MEETING_LOGGED = "meeting_logged"
     PAIR_AT_RISK = "pair_at_risk"
     CONCERN_RAISED = "concern_raised"
     COFFEE_PAIR = "coffee_pair"
     AUTHOR_REVEALED = "author_revealed"
 
     @property
-    def category(self) -> str:
-        """What the message is about, for a client to group or decorate messages by."""
-        return _CATEGORIES[self]
+    def category(self) -> Category:
+        """The category a message of this kind belongs to unless its route says otherwise."""
+        return DEFAULT_CATEGORIES[self]
 
 
-_CATEGORIES: dict[Template, str] = {
-    Template.ENROLLED: "enrolment",
-    Template.WAITLISTED: "enrolment",
-    Template.POINTS_AWARDED: "points",
-    Template.MENTORING_REGISTERED: "mentoring",
-    Template.PAIR_FORMED: "mentoring",
-    Template.PAIR_AT_RISK: "curator_alert",
-    Template.CONCERN_RAISED: "curator_alert",
-    Template.COFFEE_PAIR: "peer_learning",
-    Template.AUTHOR_REVEALED: "privacy",
+DEFAULT_CATEGORIES: dict[Template, Category] = {
+    Template.ENROLLED: Category.ENROLMENT,
+    Template.WAITLISTED: Category.WAITLIST,
+    Template.SEAT_OFFERED: Category.WAITLIST,
+    Template.WITHDRAWN: Category.ENROLMENT,
+    Template.SESSION_REMINDER: Category.SESSION_REMINDER,
+    Template.SESSION_RESCHEDULED: Category.ENROLMENT,
+    Template.HOMEWORK_DUE: Category.HOMEWORK,
+    Template.POINTS_AWARDED: Category.ACHIEVEMENTS,
+    Template.BADGE_AWARDED: Category.ACHIEVEMENTS,
+    Template.MENTORING_REGISTERED: Category.MENTORING,
+    Template.PAIR_FORMED: Category.MENTORING,
+    Template.MEETING_LOGGED: Category.MENTORING,
+    Template.PAIR_AT_RISK: Category.CURATOR_ALERT,
+    Template.CONCERN_RAISED: Category.CURATOR_ALERT,
+    Template.COFFEE_PAIR: Category.PEER_LEARNING,
+    Template.AUTHOR_REVEALED: Category.PRIVACY,
 }
 
 
@@ -64,6 +80,13 @@ class Notice:
     person_id: str
     template: Template
     params: Mapping[str, Param]
+    category: Category | None = None
+    """The route's category; None: the template's own."""
+    priority: Priority = Priority.NORMAL
+
+    @property
+    def category_or_default(self) -> Category:
+        return self.category or self.template.category
 
 
 def enrolled(person_id: str, course_title: str) -> Notice:
@@ -119,10 +142,8 @@ class InboxMessage:
     params: Mapping[str, Param]
     cause_event_id: str
     created_at: datetime
-
-    @property
-    def category(self) -> str:
-        return self.template.category
+    category: Category
+    read: bool = False
 
     @classmethod
     def caused_by(cls, cause_event_id: str, notice: Notice, created_at: datetime) -> "InboxMessage":
@@ -133,4 +154,23 @@ class InboxMessage:
             params=dict(notice.params),
             cause_event_id=cause_event_id,
             created_at=created_at,
+            category=notice.category_or_default,
         )
+
+
+def personal_params(template: Template, data: Mapping[str, object], recipient: str) -> dict[str, Param]:
+    """What a message shows that differs between its recipients (a mentor and their mentees, coffee partners)."""
+    if template is Template.PAIR_FORMED:
+        mentees = data.get("mentee_ids")
+        count = len(mentees) if isinstance(mentees, list) else 1
+        if recipient == data.get("mentor_id"):
+            return {"role": "mentor", "partners": count}
+        return {"role": "mentee", "partners": 1}
+    if template is Template.COFFEE_PAIR:
+        people = data.get("person_ids")
+        partners = [person for person in people if person != recipient] if isinstance(people, list) else []
+        return {"partner_id": str(partners[0]) if partners else ""}
+    if template is Template.PAIR_AT_RISK:
+        reasons = data.get("reasons")
+        return {"reasons": ",".join(str(r) for r in reasons) if isinstance(reasons, list) else str(reasons or "")}
+    return {}

@@ -1,108 +1,155 @@
-"""Every event the notifications service subscribes to, in one place: notices, and the directory."""
+"""Every event the notifications service subscribes to, in one place.
+
+Three things may happen to one event, in this order: the read models take what they need (cohorts'
+schedules and members, reminders to plan, homework handed in), the routing table turns it into notices
+for people, and the webhook subscribers who asked for its type get it. The directory keeps the copy of
+people (language, email, time zone) current and erases whom it erases.
+"""
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from datetime import datetime
+from typing import Any
 
-from notifications.domain import model
+from notifications.domain.cohorts import homework_reminder, session_reminders
+from notifications.domain.model import Notice, Template, is_locale, personal_params
+from notifications.domain.routing import RoutingTable
 from notifications.service import handlers
-from notifications.service.ports import Inbox, People
+from notifications.service.delivery import HOMEWORK_LEAD, REMINDER_LEADS, Delivery
+from notifications.service.webhooks import Webhooks, public_event_types
 from shared.audit import AuditLog
-from shared.contracts import enrolment, gamification, mentoring
-from shared.contracts.base import IntegrationEvent
+from shared.contracts import enrolment
+from shared.contracts.base import IntegrationEvent, all_contracts
 from shared.messaging.cloudevents import Envelope
 from shared.messaging.consumer import ReliableConsumer
 from shared.persistence.people import DirectoryCopy, follow_directory
 
-E = TypeVar("E", bound=IntegrationEvent)
+ReadModelUpdate = Callable[[Any, Envelope, Delivery], Awaitable[None]]
 
 
-def enrolled(event: enrolment.ApplicationEnrolledV1, envelope: Envelope) -> handlers.Notify:
-    notice = model.enrolled(event.person_id, event.course_title)
-    return handlers.Notify(envelope.id, notice, locale=event.locale)
+async def cohort_scheduled(event: enrolment.CohortScheduledV1, envelope: Envelope, delivery: Delivery) -> None:
+    cohort = await delivery.cohorts.change(
+        event.cohort_id, lambda c: c.scheduled(event.course_id, event.time_zone, event.session_starts)
+    )
+    await delivery.cohorts.plan_reminders(session_reminders(cohort, REMINDER_LEADS, delivery.clock()))
 
 
-def waitlisted(event: enrolment.ApplicationWaitlistedV1, envelope: Envelope) -> handlers.Notify:
-    notice = model.waitlisted(event.person_id, event.course_title, event.position)
-    return handlers.Notify(envelope.id, notice, locale=event.locale)
+async def erased(person_id: str, delivery: Delivery) -> bool:
+    """An event about someone erased may still be on its way: it must not bring their id back into a read model."""
+    found = await delivery.people.get(person_id)
+    return found is not None and found.erased
 
 
-def points_awarded(event: gamification.PointsAwardedV1, envelope: Envelope) -> handlers.Notify:
-    # No locale here: the message is rendered in whatever language the person turns out to read.
-    return handlers.Notify(envelope.id, model.points_awarded(event.person_id, event.points, event.rule))
+async def enrolled(event: enrolment.ApplicationEnrolledV1, envelope: Envelope, delivery: Delivery) -> None:
+    if await erased(event.person_id, delivery):
+        return
+    await delivery.cohorts.change(
+        event.cohort_id, lambda c: c.joined(event.person_id, event.course_id, event.course_title)
+    )
 
 
-def restricted_points_awarded(event: gamification.RestrictedPointsAwardedV1, envelope: Envelope) -> handlers.Notify:
-    # Points for an anonymous contribution: the author's own message, from the restricted topic.
-    return handlers.Notify(envelope.id, model.points_awarded(event.person_id, event.points, event.rule))
+async def withdrawn(event: enrolment.ApplicationWithdrawnV1, envelope: Envelope, delivery: Delivery) -> None:
+    if event.cohort_id:
+        await delivery.cohorts.change(event.cohort_id, lambda c: c.left(event.person_id))
 
 
-def participant_registered(event: mentoring.ParticipantRegisteredV1, envelope: Envelope) -> handlers.Notify:
-    notice = model.mentoring_registered(event.person_id, event.programme_title, event.role)
-    return handlers.Notify(envelope.id, notice, locale=event.locale)
+async def session_updated(event: enrolment.SessionUpdatedV1, envelope: Envelope, delivery: Delivery) -> None:
+    if event.change == "rescheduled":
+        cohort = await delivery.cohorts.change(
+            event.cohort_id, lambda c: c.moved(event.session_number, event.starts_at)
+        )
+        await delivery.cohorts.plan_reminders(session_reminders(cohort, REMINDER_LEADS, delivery.clock()))
 
 
-# Events with several recipients: one notice each, under a cause id per recipient so each inbox gets its copy once.
-def pair_formed(event: mentoring.PairFormedV1, envelope: Envelope) -> list[handlers.Notify]:
-    title, mentees = event.programme_title, event.mentee_ids
-    notices = [model.pair_formed(event.mentor_id, title, "mentor", len(mentees))]
-    notices += [model.pair_formed(mentee, title, "mentee", 1) for mentee in mentees]
-    return [handlers.Notify(f"{envelope.id}/{notice.person_id}", notice) for notice in notices]
+async def homework_assigned(event: enrolment.HomeworkAssignedV1, envelope: Envelope, delivery: Delivery) -> None:
+    reminder = homework_reminder(
+        event.cohort_id, event.homework_id, event.session_number, event.due_at, HOMEWORK_LEAD, delivery.clock()
+    )
+    if reminder is not None:
+        await delivery.cohorts.plan_reminders([reminder])
 
 
-def pair_at_risk(event: mentoring.PairAtRiskV1, envelope: Envelope) -> list[handlers.Notify]:
-    return [
-        handlers.Notify(f"{envelope.id}/{curator}", model.pair_at_risk(curator, list(event.reasons)))
-        for curator in event.curator_ids
-    ]
+async def homework_submitted(event: enrolment.HomeworkSubmittedV1, envelope: Envelope, delivery: Delivery) -> None:
+    if await erased(event.person_id, delivery):
+        return
+    await delivery.cohorts.hand_in(event.homework_id, event.person_id)
 
 
-def concern_raised(event: mentoring.ConcernRaisedV1, envelope: Envelope) -> list[handlers.Notify]:
-    return [handlers.Notify(f"{envelope.id}/{curator}", model.concern_raised(curator)) for curator in event.curator_ids]
+READ_MODELS: dict[type[IntegrationEvent], ReadModelUpdate] = {
+    enrolment.CohortScheduledV1: cohort_scheduled,
+    enrolment.ApplicationEnrolledV1: enrolled,
+    enrolment.ApplicationWithdrawnV1: withdrawn,
+    enrolment.SessionUpdatedV1: session_updated,
+    enrolment.HomeworkAssignedV1: homework_assigned,
+    enrolment.HomeworkSubmittedV1: homework_submitted,
+}
 
 
-def coffee_pair(event: mentoring.CoffeePairFormedV1, envelope: Envelope) -> list[handlers.Notify]:
-    first, second = event.person_ids
-    return [
-        handlers.Notify(f"{envelope.id}/{person}", model.coffee_pair(person, partner))
-        for person, partner in ((first, second), (second, first))
-    ]
-
-
-def author_revealed(event: mentoring.AuthorRevealedV1, envelope: Envelope) -> handlers.Notify:
-    # From the restricted topic: the author's own notice, never anyone else's.
-    return handlers.Notify(envelope.id, model.author_revealed(event.author_id))
+async def route(routes: RoutingTable, event_type: str, event_id: str, data: dict[str, Any], delivery: Delivery) -> int:
+    """Deliver the notices the routing table makes of an event; how many recipients it named."""
+    named = 0
+    for found in routes.routes_for(event_type):
+        if not found.applies_to(data):
+            continue
+        recipients = found.recipients_of(data)
+        cohort = None
+        if "cohort_id" in data and (found.calendar is not None or "@cohort" in found.recipients):
+            cohort = await delivery.cohorts.get(str(data["cohort_id"]))
+        if "@cohort" in found.recipients and cohort is not None:
+            recipients += [member for member in cohort.members if member not in recipients]
+        several = len(recipients) > 1 or "@cohort" in found.recipients
+        for recipient in recipients:
+            params = {**found.params_of(data), **personal_params(Template(found.template), data, recipient)}
+            if found.calendar is not None or "@cohort" in found.recipients:
+                params.setdefault("course_title", (cohort.course_title if cohort else None) or "")
+            notice = Notice(recipient, Template(found.template), params, found.category, found.priority)
+            locale = data.get("locale") if recipient == data.get("person_id") else None
+            await delivery.deliver(
+                f"{event_id}/{recipient}" if several else event_id,
+                notice,
+                calendar=found.calendar,
+                cohort_id=str(data["cohort_id"]) if found.calendar and data.get("cohort_id") else None,
+                locale=locale if is_locale(locale) else None,
+            )
+        named += len(recipients)
+    return named
 
 
 def register(
-    consumer: ReliableConsumer, inbox: Inbox, people: People, directory: DirectoryCopy, audit: AuditLog | None = None
+    consumer: ReliableConsumer,
+    routes: RoutingTable,
+    delivery: Delivery,
+    webhooks: Webhooks,
+    directory: DirectoryCopy,
+    audit: AuditLog | None = None,
 ) -> None:
-    """`directory` is the copy `people` reads the directory's word from; the directory's events keep it."""
+    """Subscribe to every event that feeds a read model, is routed to people or may go to webhook subscribers."""
+    public = public_event_types()
 
-    def handler(translate: Callable[[E, Envelope], handlers.Notify]) -> Callable[[E, Envelope], Awaitable[None]]:
-        async def handle(event: E, envelope: Envelope) -> None:
-            await handlers.notify(translate(event, envelope), inbox, people)
+    def handler(contract: type[IntegrationEvent]) -> Callable[[IntegrationEvent, Envelope], Awaitable[None]]:
+        update = READ_MODELS.get(contract)
+
+        async def handle(event: IntegrationEvent, envelope: Envelope) -> None:
+            data = event.model_dump(mode="json")
+            if update is not None:
+                await update(event, envelope, delivery)
+            if routes.routes_for(contract.ce_type):
+                await route(routes, contract.ce_type, envelope.id, data, delivery)
+            if contract.ce_type in public:
+                occurred = (
+                    datetime.fromisoformat(envelope.time.replace("Z", "+00:00")) if envelope.time else delivery.clock()
+                )
+                await webhooks.forward(contract.ce_type, envelope.id, occurred, data)
 
         return handle
 
-    def each(translate: Callable[[E, Envelope], list[handlers.Notify]]) -> Callable[[E, Envelope], Awaitable[None]]:
-        async def handle(event: E, envelope: Envelope) -> None:
-            for command in translate(event, envelope):
-                await handlers.notify(command, inbox, people)
-
-        return handle
-
-    consumer.on(enrolment.ApplicationEnrolledV1, handler(enrolled))
-    consumer.on(enrolment.ApplicationWaitlistedV1, handler(waitlisted))
-    consumer.on(gamification.PointsAwardedV1, handler(points_awarded))
-    consumer.on(gamification.RestrictedPointsAwardedV1, handler(restricted_points_awarded))
-    consumer.on(mentoring.ParticipantRegisteredV1, handler(participant_registered))
-    consumer.on(mentoring.PairFormedV1, each(pair_formed))
-    consumer.on(mentoring.PairAtRiskV1, each(pair_at_risk))
-    consumer.on(mentoring.ConcernRaisedV1, each(concern_raised))
-    consumer.on(mentoring.CoffeePairFormedV1, each(coffee_pair))
-    consumer.on(mentoring.AuthorRevealedV1, handler(author_revealed))
+    for contract in all_contracts():
+        if contract in READ_MODELS or routes.routes_for(contract.ce_type) or contract.ce_type in public:
+            consumer.on(contract, handler(contract))
 
     async def erase(person_id: str) -> None:
-        await handlers.erase_person(person_id, inbox, people)
+        await handlers.erase_person(person_id, delivery.inbox, delivery.people)
+        await delivery.notifications.delete_person(person_id)
+        await delivery.cohorts.forget_person(person_id)
+        await delivery.preferences.delete(person_id)
 
     follow_directory(consumer, directory, erase, audit)

@@ -60,15 +60,23 @@ class PersonInbox:
 
 
 async def read_inbox(
-    person_id: str, inbox: Inbox, people: People, renderer: Renderer, limit: int = 50, offset: int = 0
+    person_id: str,
+    inbox: Inbox,
+    people: People,
+    renderer: Renderer,
+    limit: int = 50,
+    offset: int = 0,
+    unread_only: bool = False,
+    zone: str = "UTC",
 ) -> PersonInbox:
-    """A person's messages, newest first, in the language they read Owlery in now (English if unknown)."""
+    """A person's messages, newest first, in the language they read Owlery in now (English if unknown), times
+    in their zone."""
     locale = await locale_of(person_id, people)
-    messages = await inbox.messages(person_id, limit, offset)
+    messages = await inbox.messages(person_id, limit, offset, unread_only)
     return PersonInbox(
         person_id,
         locale,
-        [RenderedMessage(m, renderer.render(m.template, locale, m.params)) for m in messages],
+        [RenderedMessage(m, renderer.render(m.template, locale, m.params, zone)) for m in messages],
     )
 
 
@@ -98,7 +106,7 @@ async def export_person(person_id: str, inbox: Inbox, people: People) -> dict[st
         "messages": [
             {
                 "id": message.id,
-                "category": message.category,
+                "category": message.category.value,
                 "template": message.template.value,
                 "params": dict(message.params),
                 "created_at": message.created_at.isoformat(),

@@ -111,7 +111,8 @@ async def test_the_directory_language_wins_and_an_erased_persons_id_is_nowhere(s
     assert exported["learned_locale"] == "en"  # kept apart: the directory's upsert did not wipe it
     assert len(exported["messages"]) == 2
     before = await everything(service)
-    assert {name for name, _ in mentions(before, ann)} == {"inbox", "learned_locales", "people"}
+    held = {"inbox", "learned_locales", "people", "notifications", "send_queue", "cohorts"}
+    assert {name for name, _ in mentions(before, ann)} == held
 
     await deliver(
         service.runtime.consumer,

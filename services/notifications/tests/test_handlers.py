@@ -1,19 +1,24 @@
 """The use cases through the service layer, with in-memory ports and the real templates."""
 
 import json
+from datetime import UTC, datetime
 
+from notifications.adapters.routing_file import load_routing
 from notifications.adapters.templates import JinjaRenderer
 from notifications.domain import model
 from notifications.entrypoints import consumers
 from notifications.service import handlers
+from notifications.service.delivery import Delivery
 from notifications.service.handlers import Notify
 from notifications.service.ports import Inbox, People
-from notifications.tests.fakes import InMemoryInbox, InMemoryPeople
+from notifications.tests.fakes import InMemoryInbox, InMemoryPeople, in_memory_delivery
 from shared.contracts import enrolment, gamification, mentoring
 from shared.contracts.base import IntegrationEvent
 from shared.messaging.cloudevents import Envelope
 
 renderer = JinjaRenderer()
+ROUTES = load_routing()
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 def envelope(event_id: str, event: IntegrationEvent) -> Envelope:
@@ -92,35 +97,53 @@ async def test_the_inbox_is_newest_first_and_pages() -> None:
     assert [m.message.cause_event_id for m in page.messages] == ["ev-4", "ev-3"]
 
 
-def test_events_translate_to_notices() -> None:
-    enrolled = enrolment.ApplicationEnrolledV1(
-        application_id="a1", course_id="c1", course_title="Go", cohort_id="h1", person_id="ann", locale="ru"
+async def routed(event: IntegrationEvent, event_id: str, delivery: Delivery) -> None:
+    """The event through the routing table shipped with the service, as the consumer hands it over."""
+    await consumers.route(ROUTES, event.ce_type, event_id, event.model_dump(mode="json"), delivery)
+
+
+async def test_events_become_the_messages_the_routing_table_names() -> None:
+    delivery = in_memory_delivery(NOW)
+    inbox, people = delivery.inbox, delivery.people
+    assert isinstance(inbox, InMemoryInbox) and isinstance(people, InMemoryPeople)
+    await routed(
+        enrolment.ApplicationEnrolledV1(
+            application_id="a1", course_id="c1", course_title="Go", cohort_id="h1", person_id="ann", locale="ru"
+        ),
+        "ev-1",
+        delivery,
     )
-    waitlisted = enrolment.ApplicationWaitlistedV1(
-        application_id="a2", course_id="c1", course_title="Go", person_id="bob", locale="en", position=4
+    await routed(
+        enrolment.ApplicationWaitlistedV1(
+            application_id="a2", course_id="c1", course_title="Go", person_id="bob", locale="en", position=4
+        ),
+        "ev-2",
+        delivery,
     )
-    points = gamification.PointsAwardedV1(
-        entry_id="e1",
-        person_id="ann",
-        points=10,
-        rule="enrolment.enrolled",
-        cause_event_id="ev-x",
-        cause_event_type=enrolment.ApplicationEnrolledV1.ce_type,
-    )
-    registered = mentoring.ParticipantRegisteredV1(
-        programme_id="m1", programme_title="Onboarding", person_id="cid", role="mentor", locale="ru"
+    await routed(
+        gamification.PointsAwardedV1(
+            entry_id="e1",
+            person_id="ann",
+            points=10,
+            rule="enrolment.enrolled",
+            cause_event_id="ev-x",
+            cause_event_type=enrolment.ApplicationEnrolledV1.ce_type,
+        ),
+        "ev-3",
+        delivery,
     )
 
-    assert consumers.enrolled(enrolled, envelope("ev-1", enrolled)) == Notify("ev-1", model.enrolled("ann", "Go"), "ru")
-    assert consumers.waitlisted(waitlisted, envelope("ev-2", waitlisted)) == Notify(
-        "ev-2", model.waitlisted("bob", "Go", 4), "en"
-    )
-    assert consumers.points_awarded(points, envelope("ev-3", points)) == Notify(
-        "ev-3", model.points_awarded("ann", 10, "enrolment.enrolled"), None
-    )
-    assert consumers.participant_registered(registered, envelope("ev-4", registered)) == Notify(
-        "ev-4", model.mentoring_registered("cid", "Onboarding", "mentor"), "ru"
-    )
+    assert sorted((m.id, m.category.value) for m in inbox.stored.values()) == [
+        ("ev-1:enrolled", "enrolment"),
+        ("ev-2:waitlisted", "waitlist"),
+        ("ev-3:points_awarded", "achievements"),
+    ]
+    # Ann's enrolment told her language: every message of hers reads in Russian.
+    assert sorted((await texts("ann", inbox, people))[1]) == [
+        "Вы зачислены на курс «Go».",
+        "Вы получили 10 баллов за зачисление на курс.",
+    ]
+    assert (await texts("bob", inbox, people))[0] == "en"  # the language the event told
 
 
 def test_the_fakes_implement_the_ports() -> None:
@@ -213,7 +236,7 @@ async def test_export_lists_the_profile_the_learned_language_and_every_message()
     assert exported["learned_locale"] == "ru"
     assert sorted((m["id"], m["category"], m["template"], m["params"]) for m in exported["messages"]) == [
         ("ev-1:enrolled", "enrolment", "enrolled", {"course_title": "Go"}),
-        ("ev-2:points_awarded", "points", "points_awarded", {"points": 10, "rule": "enrolment.enrolled"}),
+        ("ev-2:points_awarded", "achievements", "points_awarded", {"points": 10, "rule": "enrolment.enrolled"}),
     ]
     assert all(isinstance(m["created_at"], str) for m in exported["messages"])
     assert json.loads(json.dumps(exported)) == exported
@@ -242,7 +265,9 @@ async def test_after_erasure_the_export_holds_nothing() -> None:
 
 
 async def test_a_formed_group_tells_its_mentor_and_every_mentee_once() -> None:
-    inbox, people = InMemoryInbox(), InMemoryPeople()
+    delivery = in_memory_delivery(NOW)
+    inbox, people = delivery.inbox, delivery.people
+    assert isinstance(inbox, InMemoryInbox) and isinstance(people, InMemoryPeople)
     formed = mentoring.PairFormedV1(
         programme_id="m1",
         pair_id="p1",
@@ -255,8 +280,7 @@ async def test_a_formed_group_tells_its_mentor_and_every_mentee_once() -> None:
     )
 
     for _ in range(2):  # a redelivery adds nothing
-        for command in consumers.pair_formed(formed, envelope("ev-9", formed)):
-            await handlers.notify(command, inbox, people)
+        await routed(formed, "ev-9", delivery)
 
     assert (await texts("mia", inbox, people))[1] == [
         "You are now a mentor in «Onboarding»: 2 mentees are waiting to meet you."
@@ -269,17 +293,16 @@ async def test_a_formed_group_tells_its_mentor_and_every_mentee_once() -> None:
 
 
 async def test_curators_hear_of_a_pair_at_risk_and_of_a_concern_without_its_words() -> None:
-    inbox, people = InMemoryInbox(), InMemoryPeople()
+    delivery = in_memory_delivery(NOW)
+    inbox, people = delivery.inbox, delivery.people
+    assert isinstance(inbox, InMemoryInbox) and isinstance(people, InMemoryPeople)
     at_risk = mentoring.PairAtRiskV1(
         programme_id="m1", pair_id="p1", curator_ids=["c1", "c2"], reasons=["goals_stalled"]
     )
     concern = mentoring.ConcernRaisedV1(programme_id="m1", concern_id="k1", pair_id="p1", curator_ids=["c1"])
 
-    for command in [
-        *consumers.pair_at_risk(at_risk, envelope("ev-1", at_risk)),
-        *consumers.concern_raised(concern, envelope("ev-2", concern)),
-    ]:
-        await handlers.notify(command, inbox, people)
+    await routed(at_risk, "ev-1", delivery)
+    await routed(concern, "ev-2", delivery)
 
     assert sorted((await texts("c1", inbox, people))[1]) == [
         "A mentoring pair you curate needs attention: goals have not moved.",
@@ -291,15 +314,16 @@ async def test_curators_hear_of_a_pair_at_risk_and_of_a_concern_without_its_word
 
 
 async def test_coffee_partners_hear_of_each_other_and_a_revealed_author_is_told() -> None:
-    inbox, people = InMemoryInbox(), InMemoryPeople()
+    delivery = in_memory_delivery(NOW)
+    inbox, people = delivery.inbox, delivery.people
+    assert isinstance(inbox, InMemoryInbox) and isinstance(people, InMemoryPeople)
     coffee = mentoring.CoffeePairFormedV1(circle_id="c1", round_id="c1:2026-W48", person_ids=["ann", "bob"])
     revealed = mentoring.AuthorRevealedV1(
         circle_id="c1", task_id="t1", comment_id="k1", author_id="ann", moderator_id="mod"
     )
 
-    for command in consumers.coffee_pair(coffee, envelope("ev-1", coffee)):
-        await handlers.notify(command, inbox, people)
-    await handlers.notify(consumers.author_revealed(revealed, envelope("ev-2", revealed)), inbox, people)
+    await routed(coffee, "ev-1", delivery)
+    await routed(revealed, "ev-2", delivery)
 
     assert sorted((await texts("ann", inbox, people))[1]) == [
         "A moderator revealed that you wrote one of your anonymous comments. The reason is recorded in the audit"

@@ -127,7 +127,12 @@ async def test_each_event_makes_one_message_shown_in_the_persons_language(
         for stranger in (issuer.headers("someone-else"), issuer.headers("an-admin", "admin")):
             refused = await client.get(f"/people/{person}/inbox", headers=stranger)
             assert refused.status_code == 403, refused.text
-        assert await inbox("nobody-" + person) == {"person_id": "nobody-" + person, "locale": "en", "messages": []}
+        assert await inbox("nobody-" + person) == {
+            "person_id": "nobody-" + person,
+            "locale": "en",
+            "unread": 0,
+            "messages": [],
+        }
 
         # The points come first, twice, before anything has said which language the person reads.
         for offset in (0, 1):
@@ -151,7 +156,7 @@ async def test_each_event_makes_one_message_shown_in_the_persons_language(
         assert after["locale"] == "ru"
         assert [(m["id"], m["category"], m["text"], m["cause_event_id"]) for m in after["messages"]] == [
             (f"{enrolled.id}:enrolled", "enrolment", "Вы зачислены на курс «Python для аналитиков».", enrolled.id),
-            (f"{points.id}:points_awarded", "points", "Вы получили 10 баллов за зачисление на курс.", points.id),
+            (f"{points.id}:points_awarded", "achievements", "Вы получили 10 баллов за зачисление на курс.", points.id),
         ]
         assert await service.runtime.database["inbox"].count_documents({"person_id": person}) == 2
         # Below the consumer's processed-event record, the message's own key keeps it single too.

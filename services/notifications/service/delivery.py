@@ -1,0 +1,216 @@
+"""Notifying people: a notice goes to the inbox at once and becomes an email and a chat notification, each sent
+when the person's preferences say (now, after their quiet hours, in their digest, or never); reminders fire
+from what is stored, so a restart loses none.
+"""
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from notifications.domain.calendar import CohortSchedule, Method, invitation
+from notifications.domain.cohorts import Reminder, still_current
+from notifications.domain.delivery import Attachment, DeliveryFailed, Notification, Outgoing
+from notifications.domain.model import InboxMessage, Locale, Notice, Template
+from notifications.domain.preferences import Preferences
+from notifications.domain.routing import CalendarAction, Channel
+from notifications.service.handlers import locale_of
+from notifications.service.ports import Channel as ChannelPort
+from notifications.service.ports import Cohorts, EmailRendering, Inbox, Notifications, People, PreferenceStore, Renderer
+
+logger = logging.getLogger(__name__)
+
+OUTBOUND = (Channel.EMAIL, Channel.CHAT)
+
+
+@dataclass
+class Delivery:
+    inbox: Inbox
+    people: People
+    preferences: PreferenceStore
+    notifications: Notifications
+    cohorts: Cohorts
+    texts: Renderer
+    emails: EmailRendering
+    channels: Mapping[Channel, ChannelPort]
+    clock: Callable[[], datetime]
+    chat_address: str | None = None
+    """The company's chat incoming-webhook URL; no chat notifications without one."""
+    organizer_email: str = "noreply@owlery.local"
+
+    async def preferences_of(self, person_id: str) -> Preferences:
+        person = await self.people.get(person_id)
+        zone = person.fields.get("time_zone") if person is not None else None
+        return await self.preferences.get(person_id, zone if isinstance(zone, str) else None)
+
+    async def deliver(
+        self,
+        cause_event_id: str,
+        notice: Notice,
+        *,
+        calendar: CalendarAction | None = None,
+        cohort_id: str | None = None,
+        locale: Locale | None = None,
+    ) -> None:
+        """Put the notice in the inbox and plan its email and chat notifications; nothing twice for one cause.
+
+        An erased person gets nothing: an event about them may still be on its way.
+        """
+        person = await self.people.get(notice.person_id)
+        if person is not None and person.erased:
+            return
+        if locale is not None:
+            await self.people.remember_locale(notice.person_id, locale)
+        preferences = await self.preferences_of(notice.person_id)
+        now = self.clock()
+        category = notice.category_or_default
+        if Channel.INAPP in preferences.channels_for(category):
+            await self.inbox.add(InboxMessage.caused_by(cause_event_id, notice, now))
+        for channel in self._outbound():
+            plan = preferences.plan(now, channel, category, notice.priority)
+            planned = Notification.planned(cause_event_id, notice, channel, plan, now, calendar, cohort_id)
+            await self.notifications.add(planned)
+
+    def _outbound(self) -> list[Channel]:
+        return [
+            channel
+            for channel in OUTBOUND
+            if channel in self.channels and (channel is not Channel.CHAT or self.chat_address)
+        ]
+
+    # ------------------------------------------------------------------------------------------ sending
+
+    async def send_due(self) -> int:
+        """Send every notification whose time has come; digests as one message per person and channel."""
+        now = self.clock()
+        due = await self.notifications.due(now)
+        done: list[Notification] = []
+        digests: dict[tuple[str, Channel], list[Notification]] = {}
+        for notification in due:
+            if notification.digest:
+                digests.setdefault((notification.person_id, notification.channel), []).append(notification)
+            else:
+                done.append(await self._send_one(notification, now))
+        for (person_id, channel), group in digests.items():
+            done.extend(await self._send_digest(person_id, channel, group, now))
+        await self.notifications.save(done)
+        return len(done)
+
+    async def _send_one(self, notification: Notification, now: datetime) -> Notification:
+        try:
+            message = await self._outgoing(notification, now)
+            await self.channels[notification.channel].send(message)
+        except DeliveryFailed as failure:
+            logger.warning("notification %s not sent: %s", notification.id, failure.reason)
+            return notification.failed(now, failure)
+        return notification.sent(now)
+
+    async def _send_digest(
+        self, person_id: str, channel: Channel, group: list[Notification], now: datetime
+    ) -> list[Notification]:
+        locale, zone = await self._reader(person_id)
+        items = [(n.category.value, self._text(n, locale, zone)) for n in sorted(group, key=lambda n: n.created_at)]
+        content = self.emails.digest(locale, items)
+        digest_id = f"digest:{person_id}:{channel.value}:{now.isoformat()}"
+        try:
+            address = await self._address(person_id, channel)
+            await self.channels[channel].send(
+                Outgoing(digest_id, person_id, address, content.subject, content.text, content.html)
+            )
+        except DeliveryFailed as failure:
+            return [n.failed(now, failure) for n in group]
+        return [n.sent(now, f"in {digest_id}") for n in group]
+
+    async def _outgoing(self, notification: Notification, now: datetime) -> Outgoing:
+        locale, zone = await self._reader(notification.person_id)
+        text = self._text(notification, locale, zone)
+        content = self.emails.message(notification.category.value, locale, text)
+        address = await self._address(notification.person_id, notification.channel)
+        attachments: tuple[Attachment, ...] = ()
+        if notification.channel is Channel.EMAIL and notification.calendar is not None and notification.cohort_id:
+            attachments = await self._invitation(notification, address, now)
+        return Outgoing(
+            notification.id,
+            notification.person_id,
+            address,
+            content.subject,
+            content.text,
+            content.html if notification.channel is Channel.EMAIL else None,
+            attachments,
+        )
+
+    async def _invitation(self, notification: Notification, address: str, now: datetime) -> tuple[Attachment, ...]:
+        cohort = await self.cohorts.get(notification.cohort_id or "")
+        if cohort is None or not cohort.session_starts:
+            return ()  # enrolment has not told the schedule yet: the text says it all
+        person = await self.people.get(notification.person_id)
+        name = person.fields.get("display_name") if person is not None else None
+        method: Method = "CANCEL" if notification.calendar is CalendarAction.CANCEL else "REQUEST"
+        schedule = CohortSchedule(
+            cohort_id=cohort.cohort_id,
+            course_title=cohort.course_title or str(notification.params.get("course_title", "Owlery")),
+            session_starts=cohort.session_starts,
+            organizer_email=self.organizer_email,
+        )
+        # A cancellation must outrank every request sent before it, so it takes the next sequence.
+        sequence = cohort.sequence + (1 if method == "CANCEL" else 0)
+        data = invitation(
+            schedule,
+            attendee_email=address,
+            attendee_name=name if isinstance(name, str) else None,
+            sequence=sequence,
+            stamp=now,
+            method=method,
+        )
+        content_type = f"text/calendar; method={method}; charset=utf-8"
+        return (Attachment("invite.ics", content_type, data),)
+
+    async def _reader(self, person_id: str) -> tuple[Locale, str]:
+        preferences = await self.preferences_of(person_id)
+        return await locale_of(person_id, self.people), preferences.zone_name
+
+    def _text(self, notification: Notification, locale: Locale, zone: str) -> str:
+        return self.texts.render(notification.template, locale, notification.params, zone)
+
+    async def _address(self, person_id: str, channel: Channel) -> str:
+        if channel is Channel.CHAT:
+            if not self.chat_address:
+                raise DeliveryFailed("no chat webhook configured", permanent=True)
+            return self.chat_address
+        person = await self.people.get(person_id)
+        email = person.fields.get("email") if person is not None else None
+        if not isinstance(email, str) or not email:
+            raise DeliveryFailed("the directory has no email address for this person", permanent=True)
+        return email
+
+    # ---------------------------------------------------------------------------------------- reminders
+
+    async def remind_due(self) -> int:
+        """Fire every reminder whose time has come: one notice per cohort member (homework: not handed in yet)."""
+        fired = 0
+        for reminder in await self.cohorts.due_reminders(self.clock()):
+            await self._fire(reminder)
+            await self.cohorts.fired([reminder.id])
+            fired += 1
+        return fired
+
+    async def _fire(self, reminder: Reminder) -> None:
+        cohort = await self.cohorts.get(reminder.cohort_id)
+        if cohort is None or not still_current(reminder, cohort):
+            return
+        members: Sequence[str] = cohort.members
+        template = Template.SESSION_REMINDER
+        if reminder.kind == "homework":
+            template = Template.HOMEWORK_DUE
+            handed_in = await self.cohorts.handed_in_by(str(reminder.params["homework_id"]), members)
+            members = [member for member in members if member not in handed_in]
+        params: dict[str, Any] = {**reminder.params, "course_title": cohort.course_title or ""}
+        for member in members:
+            # The cause names the reminder and the member: a reminder fired again (a crash before it was
+            # marked fired) sends nothing twice.
+            await self.deliver(f"{reminder.id}/{member}", Notice(member, template, params))
+
+
+REMINDER_LEADS = (timedelta(hours=24), timedelta(hours=1))
+HOMEWORK_LEAD = timedelta(hours=24)
