@@ -6,6 +6,7 @@ for people, and the webhook subscribers who asked for its type get it. The direc
 people (language, email, time zone) current and erases whom it erases.
 """
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,8 @@ from shared.contracts.base import IntegrationEvent, all_contracts
 from shared.messaging.cloudevents import Envelope
 from shared.messaging.consumer import ReliableConsumer
 from shared.persistence.people import DirectoryCopy, follow_directory
+
+logger = logging.getLogger(__name__)
 
 ReadModelUpdate = Callable[[Any, Envelope, Delivery], Awaitable[None]]
 
@@ -111,6 +114,11 @@ async def route(routes: RoutingTable, event_type: str, event_id: str, data: dict
                 locale=locale if is_locale(locale) else None,
             )
         named += len(recipients)
+        if not recipients:
+            # Acknowledged, not retried: no redelivery will name anyone either.
+            logger.warning(
+                "no recipient for %s", event_type, extra={"fields": {"event_id": event_id, "template": found.template}}
+            )
     return named
 
 

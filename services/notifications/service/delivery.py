@@ -3,6 +3,7 @@ when the person's preferences say (now, after their quiet hours, in their digest
 from what is stored, so a restart loses none.
 """
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,10 +19,12 @@ from notifications.domain.routing import CalendarAction, Channel
 from notifications.service.handlers import locale_of
 from notifications.service.ports import Channel as ChannelPort
 from notifications.service.ports import Cohorts, EmailRendering, Inbox, Notifications, People, PreferenceStore, Renderer
+from shared.persistence.people import PersonCopy
 
 logger = logging.getLogger(__name__)
 
 OUTBOUND = (Channel.EMAIL, Channel.CHAT)
+CONCURRENT_SENDS = 16
 
 
 @dataclass
@@ -39,8 +42,10 @@ class Delivery:
     """The company's chat incoming-webhook URL; no chat notifications without one."""
     organizer_email: str = "noreply@owlery.local"
 
-    async def preferences_of(self, person_id: str) -> Preferences:
-        person = await self.people.get(person_id)
+    async def preferences_of(self, person_id: str, person: PersonCopy | None = None) -> Preferences:
+        """The person's preferences, in the directory's zone for them unless they chose one (`person`: their
+        directory copy, if already read)."""
+        person = person or await self.people.get(person_id)
         zone = person.fields.get("time_zone") if person is not None else None
         return await self.preferences.get(person_id, zone if isinstance(zone, str) else None)
 
@@ -62,7 +67,7 @@ class Delivery:
             return
         if locale is not None:
             await self.people.remember_locale(notice.person_id, locale)
-        preferences = await self.preferences_of(notice.person_id)
+        preferences = await self.preferences_of(notice.person_id, person)
         now = self.clock()
         category = notice.category_or_default
         if Channel.INAPP in preferences.channels_for(category):
@@ -87,13 +92,26 @@ class Delivery:
         due = await self.notifications.due(now)
         done: list[Notification] = []
         digests: dict[tuple[str, Channel], list[Notification]] = {}
+        singles: list[Notification] = []
         for notification in due:
             if notification.digest:
                 digests.setdefault((notification.person_id, notification.channel), []).append(notification)
             else:
-                done.append(await self._send_one(notification, now))
-        for (person_id, channel), group in digests.items():
-            done.extend(await self._send_digest(person_id, channel, group, now))
+                singles.append(notification)
+        # Several at once: a mail server answers in tens of milliseconds, most of it waiting.
+        sends = asyncio.Semaphore(CONCURRENT_SENDS)
+
+        async def one(notification: Notification) -> Notification:
+            async with sends:
+                return await self._send_one(notification, now)
+
+        async def digest(person_id: str, channel: Channel, group: list[Notification]) -> list[Notification]:
+            async with sends:
+                return await self._send_digest(person_id, channel, group, now)
+
+        done.extend(await asyncio.gather(*(one(n) for n in singles)))
+        for group in await asyncio.gather(*(digest(p, c, g) for (p, c), g in digests.items())):
+            done.extend(group)
         await self.notifications.save(done)
         return len(done)
 

@@ -52,15 +52,10 @@ class Platform:
         servers: Servers,
         prefix: str,
         clock: Clock,
+        settings: NotificationsSettings,
     ) -> None:
-        self.service, self.client, self.issuer, self.servers, self.prefix, self.clock = (
-            service,
-            client,
-            issuer,
-            servers,
-            prefix,
-            clock,
-        )
+        self.service, self.client, self.issuer, self.servers = service, client, issuer, servers
+        self.prefix, self.clock, self.settings = prefix, clock, settings
         self.published: list[OutboxEvent] = []
 
     async def publish(self, event: IntegrationEvent) -> OutboxEvent:
@@ -113,7 +108,7 @@ async def platform(servers: Servers, unique_name: str, smtp_server: SmtpServer) 
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications") as client,
         ):
-            yield Platform(service, client, issuer, servers, settings.topic_prefix, clock)
+            yield Platform(service, client, issuer, servers, settings.topic_prefix, clock, settings)
     finally:
         cleanup = connect(servers.mongodb_url)
         await cleanup.drop_database(unique_name)
@@ -329,3 +324,111 @@ async def test_bad_preferences_are_refused_naming_the_field(platform: Platform) 
     assert (critical.status_code, critical.json()["field"]) == (422, "channels.privacy")
     other = await platform.client.get(url, headers=platform.issuer.headers(unique("eve")))
     assert other.status_code == 403
+
+
+async def test_reminders_are_kept_in_the_store_and_fire_after_a_restart(
+    platform: Platform, smtp_server: SmtpServer
+) -> None:
+    ann, bob, cohort, course = unique("ann"), unique("bob"), unique("cohort"), unique("course")
+    await platform.publish(person(ann, "Анна", "anna@example.ru", "ru", "Europe/Moscow"))
+    await platform.publish(person(bob, "Bob", "bob@example.com", "en", "UTC"))
+    await eventually(lambda: platform.service.people.get(bob), lambda found: found is not None)
+    await platform.publish(
+        enrolment.CohortScheduledV1(
+            course_id=course,
+            cohort_id=cohort,
+            number=1,
+            trainer_id="t1",
+            capacity=7,
+            time_zone="Europe/Moscow",
+            session_starts=SESSIONS,
+        )
+    )
+    for who in (ann, bob):
+        await platform.publish(
+            enrolment.ApplicationEnrolledV1(
+                application_id=unique("app"),
+                course_id=course,
+                course_title="Go",
+                cohort_id=cohort,
+                person_id=who,
+                locale="ru" if who == ann else "en",
+            )
+        )
+    due = SESSIONS[0] + timedelta(days=3)
+    homework = unique("homework")
+    await platform.publish(
+        enrolment.HomeworkAssignedV1(
+            course_id=course, cohort_id=cohort, homework_id=homework, session_number=1, due_at=due
+        )
+    )
+    await platform.publish(
+        enrolment.HomeworkSubmittedV1(
+            course_id=course, cohort_id=cohort, homework_id=homework, person_id=bob, late=False, attempt=1
+        )
+    )
+    await eventually(lambda: platform.inbox(bob), lambda found: len(found["messages"]) == 1)
+    await eventually(
+        lambda: platform.service.runtime.database["homework_handed_in"].count_documents({}), lambda n: n == 1
+    )
+
+    # Another process on the same store (the first one stopped): the reminders come from the database.
+    restarted = bootstrap(platform.settings)
+    later = Clock(SESSIONS[0] - timedelta(hours=24))
+    restarted.clock = later
+    try:
+        assert await restarted.delivery.remind_due() == 1  # the day-before reminder of session 1
+        assert await restarted.delivery.remind_due() == 0  # fired once
+        texts = [m["text"] for m in (await platform.inbox(ann))["messages"]]
+        assert texts[0] == ("Занятие 1 курса «Go» завтра: вторник, 8 декабря 2026, 18:00 (Europe/Moscow)."), texts
+        later.now = SESSIONS[0] - timedelta(hours=1)
+        assert await restarted.delivery.remind_due() == 1
+        assert (await platform.inbox(bob))["messages"][0]["text"] == (
+            "Session 1 of «Go» starts in 1 hour: Tuesday, 8 December 2026, 15:00 (UTC)."
+        )
+        # Homework: only whoever has not handed it in is reminded, a day before it is due.
+        later.now = due - timedelta(hours=24)
+        assert await restarted.delivery.remind_due() >= 1
+        assert (await platform.inbox(ann))["messages"][0]["text"].startswith("Домашнее задание к занятию 1")
+        assert all("Homework" not in m["text"] for m in (await platform.inbox(bob))["messages"])
+    finally:
+        await restarted.runtime.client.close()
+
+
+async def test_a_failing_mail_server_is_retried_and_a_refused_address_is_not(
+    platform: Platform, smtp_server: SmtpServer
+) -> None:
+    ann, gus = unique("ann"), unique("gus")
+    await platform.publish(person(ann, "Ann", "ann@example.com", "en", "UTC"))
+    await platform.publish(person(gus, "Gus", "gone@example.com", "en", "UTC"))
+    await eventually(lambda: platform.service.people.get(gus), lambda found: found is not None)
+    smtp_server.refuse.add("gone@example.com")
+    smtp_server.unavailable_for(None)  # 421 until it recovers
+    for who in (ann, gus):
+        await platform.publish(
+            enrolment.ApplicationWaitlistedV1(
+                application_id=unique("app"),
+                course_id=unique("c"),
+                course_title="Go",
+                person_id=who,
+                locale="en",
+                position=1,
+            )
+        )
+    await eventually(lambda: platform.notifications(gus), lambda found: len(found) == 1)
+    await eventually(lambda: platform.notifications(ann), lambda found: len(found) == 1)
+    await platform.send_due_at(T0)
+    (anns,) = await platform.notifications(ann)
+    assert anns["status"] == "queued" and "421" in anns["attempts"][-1]["reason"]
+    assert anns["send_at"] == "2026-12-01T09:01:00Z"  # a minute later
+    smtp_server.recover()
+    assert await platform.send_due_at(T0 + timedelta(seconds=59)) == 0
+    await platform.send_due_at(T0 + timedelta(minutes=1))
+    assert [received.message["To"].addresses[0].addr_spec for received in await smtp_server.wait_for(1)] == [
+        "ann@example.com"
+    ]
+    (anns,) = await platform.notifications(ann)
+    assert [a["status"] for a in anns["attempts"]] == ["queued", "failed", "sent"]
+    (guss,) = await platform.notifications(gus)
+    assert guss["status"] == "failed" and "550" in guss["attempts"][-1]["reason"]
+    assert await platform.send_due_at(T0 + timedelta(hours=6)) == 0  # never tried again
