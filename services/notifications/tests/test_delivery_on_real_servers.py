@@ -4,6 +4,7 @@ Events go through Kafka to the running service; what is due is sent by the same 
 every few seconds, called here at the moments the test chooses.
 """
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from notifications.bootstrap import Notifications, bootstrap
 from notifications.config import NotificationsSettings
 from notifications.entrypoints.http import create_app
 from notifications.tests.smtp_server import SmtpServer
-from notifications.tests.smtp_server import smtp_server as smtp_server_fixture  # noqa: F401 (a fixture)
+from notifications.tests.test_webhooks_on_real_servers import Receiver
 from shared.auth.testing import TestIssuer
 from shared.contracts import directory, enrolment, gamification
 from shared.contracts.base import IntegrationEvent
@@ -432,3 +433,69 @@ async def test_a_failing_mail_server_is_retried_and_a_refused_address_is_not(
     (guss,) = await platform.notifications(gus)
     assert guss["status"] == "failed" and "550" in guss["attempts"][-1]["reason"]
     assert await platform.send_due_at(T0 + timedelta(hours=6)) == 0  # never tried again
+
+
+async def test_a_webhook_subscriber_gets_signed_events_from_the_log_and_a_failing_one_is_retried(
+    platform: Platform, receiver: Receiver
+) -> None:
+    admin = platform.issuer.headers("integration-admin", "admin")
+    endpoints = {"lms": [], "hr": [500, 503]}  # the HR portal fails twice, then answers
+    for name, failures in endpoints.items():
+        answer = await platform.client.post(
+            "/webhooks/subscriptions",
+            headers=admin,
+            json={"url": receiver.url(name), "event_types": [enrolment.ApplicationEnrolledV1.ce_type]},
+        )
+        assert answer.status_code == 201, answer.text
+        receiver.secrets[name] = answer.json()["secret"]
+        receiver.answers[name] = list(failures)
+    again = await platform.client.post(
+        "/webhooks/subscriptions",
+        headers=admin,
+        json={"url": receiver.url("lms"), "event_types": [enrolment.ApplicationEnrolledV1.ce_type]},
+    )
+    assert again.status_code == 409
+    enrolled = await platform.publish(
+        enrolment.ApplicationEnrolledV1(
+            application_id=unique("app"),
+            course_id=unique("c"),
+            course_title="Go",
+            cohort_id=unique("h"),
+            person_id=unique("ann"),
+            locale="en",
+        )
+    )
+    await platform.publish(  # a type nobody subscribed to
+        enrolment.ApplicationWaitlistedV1(
+            application_id=unique("app"),
+            course_id=unique("c"),
+            course_title="Go",
+            person_id=unique("bob"),
+            locale="en",
+            position=1,
+        )
+    )
+    await eventually(lambda: _count(receiver.of("lms")), lambda n: n == 1)
+    (delivered,) = receiver.of("lms")
+    # Signed as Standard Webhooks says (the verifier's own freshness check sees the test's clock, days back).
+    assert delivered.signature_ok
+    assert delivered.headers["webhook-timestamp"] == str(int(T0.timestamp()))
+    body = json.loads(delivered.body)
+    assert (body["type"], body["data"]["person_id"]) == (enrolled.type, enrolled.data["person_id"])
+
+    await eventually(lambda: _count(receiver.of("hr")), lambda n: n == 1)
+    assert receiver.of("hr")[0].answered == 500
+    for _ in range(3):  # the retry job, as time goes by
+        platform.clock.now += timedelta(hours=1)
+        await platform.service.webhooks.retry_due()
+    assert [r.answered for r in receiver.of("hr")] == [500, 503, 200]
+    assert len({r.webhook_id for r in receiver.of("hr")}) == 1  # one delivery, attempted three times
+
+    await platform.resend(enrolled)  # the same event once more: no second delivery
+    marker = await platform.publish(person(unique("zed"), "Zed", "zed@example.com", "en", "UTC"))
+    await eventually(lambda: platform.service.people.get(marker.data["person_id"]), lambda found: found is not None)
+    assert len(receiver.of("lms")) == 1
+
+
+async def _count(found: list[Any]) -> int:
+    return len(found)
