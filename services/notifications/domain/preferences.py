@@ -18,6 +18,8 @@ from notifications.domain.routing import Category, Channel, Priority
 CRITICAL_CATEGORIES = frozenset({Category.WAITLIST, Category.PRIVACY})
 """Categories that carry critical messages: at least one channel stays on."""
 DEFAULT_CHANNELS = frozenset({Channel.INAPP, Channel.EMAIL})
+QUIET_BY_DEFAULT = {Category.ACHIEVEMENTS: frozenset({Channel.INAPP})}
+"""Points and badges come often: in the inbox only, unless the person asks for email too."""
 DEFAULT_QUIET_START = time(21, 0)
 DEFAULT_QUIET_END = time(8, 0)
 
@@ -122,7 +124,7 @@ class Preferences:
     person_id: str
     zone_name: str = "UTC"
     channels: Mapping[Category, frozenset[Channel]] = field(default_factory=dict)
-    """Channels on per category; a category not listed has the defaults (in-app and email)."""
+    """Channels on per category; a category not listed has the defaults (in-app and email; achievements in-app)."""
     quiet_hours: QuietHours = field(default_factory=QuietHours)
     digests: Mapping[Category, Digest] = field(default_factory=dict)
 
@@ -139,7 +141,7 @@ class Preferences:
         return time_zone(self.zone_name)
 
     def channels_for(self, category: Category) -> frozenset[Channel]:
-        return self.channels.get(category, DEFAULT_CHANNELS)
+        return self.channels.get(category, QUIET_BY_DEFAULT.get(category, DEFAULT_CHANNELS))
 
     def digest_for(self, category: Category) -> Digest:
         return self.digests.get(category, Digest())

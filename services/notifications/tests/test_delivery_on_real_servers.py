@@ -288,7 +288,11 @@ async def test_a_daily_digest_groups_three_messages_into_one_email(platform: Pla
     chosen = await platform.client.put(
         f"/people/{carol}/notification-preferences",
         headers=platform.issuer.headers(carol),
-        json={"time_zone": "UTC", "digests": {"achievements": {"frequency": "daily", "hour": 18}}},
+        json={
+            "time_zone": "UTC",
+            "channels": {"achievements": ["inapp", "email"]},  # in-app only unless asked
+            "digests": {"achievements": {"frequency": "daily", "hour": 18}},
+        },
     )
     assert chosen.status_code == 200, chosen.text
     for points in (10, 5, 3):

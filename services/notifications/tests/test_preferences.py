@@ -65,25 +65,33 @@ def test_digests_wait_for_the_chosen_local_hour_daily_or_weekly() -> None:
         "ann",
         zone_name="Asia/Yekaterinburg",  # UTC+5
         digests={
-            Category.ACHIEVEMENTS: Digest(DigestFrequency.DAILY, 18),
+            Category.MENTORING: Digest(DigestFrequency.DAILY, 18),
             Category.PEER_LEARNING: Digest(DigestFrequency.WEEKLY, 10, weekday=4),
         },
     )
-    daily = ann.plan(utc("2026-12-01T14:00"), Channel.EMAIL, Category.ACHIEVEMENTS, Priority.NORMAL)  # 19:00 Tue
+    daily = ann.plan(utc("2026-12-01T14:00"), Channel.EMAIL, Category.MENTORING, Priority.NORMAL)  # 19:00 Tue
     assert (daily.status, daily.send_at, daily.digest) == (Status.WAITING, utc("2026-12-02T13:00"), True)
     weekly = ann.plan(utc("2026-12-01T14:00"), Channel.EMAIL, Category.PEER_LEARNING, Priority.NORMAL)
     assert weekly.send_at == utc("2026-12-04T05:00")  # Friday 10:00 there
-    late = Preferences("b", digests={Category.ACHIEVEMENTS: Digest(DigestFrequency.DAILY, 22)})
+    late = Preferences("b", digests={Category.HOMEWORK: Digest(DigestFrequency.DAILY, 22)})
     # A digest hour inside the quiet hours goes out when they end.
-    assert late.plan(utc("2026-12-01T12:00"), Channel.EMAIL, Category.ACHIEVEMENTS, Priority.NORMAL).send_at == utc(
+    assert late.plan(utc("2026-12-01T12:00"), Channel.EMAIL, Category.HOMEWORK, Priority.NORMAL).send_at == utc(
         "2026-12-02T08:00"
     )
 
 
 def test_a_channel_switched_off_suppresses_and_a_critical_category_keeps_one_channel() -> None:
-    ann = Preferences("ann", channels={Category.ACHIEVEMENTS: frozenset({Channel.INAPP})})
-    plan = ann.plan(utc("2026-12-01T12:00"), Channel.EMAIL, Category.ACHIEVEMENTS, Priority.NORMAL)
+    ann = Preferences("ann", channels={Category.MENTORING: frozenset({Channel.INAPP})})
+    plan = ann.plan(utc("2026-12-01T12:00"), Channel.EMAIL, Category.MENTORING, Priority.NORMAL)
     assert plan.status is Status.SUPPRESSED
+    # Points and badges come often: by default they stay in the inbox; asked for, they are emailed too.
+    assert Preferences("b").plan(
+        utc("2026-12-01T12:00"), Channel.EMAIL, Category.ACHIEVEMENTS, Priority.NORMAL
+    ).status is (Status.SUPPRESSED)
+    emailed = Preferences("c", channels={Category.ACHIEVEMENTS: frozenset({Channel.INAPP, Channel.EMAIL})})
+    assert emailed.plan(utc("2026-12-01T12:00"), Channel.EMAIL, Category.ACHIEVEMENTS, Priority.NORMAL).status is (
+        Status.QUEUED
+    )
     with pytest.raises(PreferenceError) as refused:
         Preferences("ann", channels={Category.PRIVACY: frozenset()})
     assert refused.value.field == "channels.privacy"
