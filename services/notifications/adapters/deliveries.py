@@ -7,7 +7,7 @@ for any filter but _id) and a sent one leaves it.
 """
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
@@ -20,6 +20,7 @@ from shared.persistence.mongo import Document, in_batches, insert_once
 
 NOTIFICATIONS = "notifications"
 QUEUE = "send_queue"
+ORPHAN_AGE = timedelta(minutes=5)
 
 
 class MongoNotifications:
@@ -47,7 +48,15 @@ class MongoNotifications:
         for chunk in in_batches(ids):
             async for doc in self.collection.find({"_id": {"$in": chunk}}):
                 found[doc["_id"]] = _notification(doc)
-        orphans = [entry_id for entry_id in ids if entry_id not in found or not found[entry_id].pending]
+        # A queue entry is written just before its notification: one without a notification is an orphan only
+        # once it is older than any writer can be slow (else the sender would drop one being written right now).
+        long_ago = datetime.now(UTC) - ORPHAN_AGE  # the wall clock: writers are slow in real time
+        settled = {entry["_id"] for entry in entries if _aware(entry.get("queued_at") or long_ago) <= long_ago}
+        orphans = [
+            entry_id
+            for entry_id in ids
+            if (entry_id in found and not found[entry_id].pending) or (entry_id not in found and entry_id in settled)
+        ]
         for chunk in in_batches(orphans):
             await self.queue.delete_many({"_id": {"$in": chunk}})
         return [found[entry_id] for entry_id in ids if entry_id in found and found[entry_id].pending]
@@ -80,7 +89,7 @@ class MongoNotifications:
         return len(mine)
 
     async def _enqueue(self, notification: Notification) -> None:
-        entry = {"send_at": notification.send_at, "person_id": notification.person_id}
+        entry = {"send_at": notification.send_at, "person_id": notification.person_id, "queued_at": datetime.now(UTC)}
         await self.queue.replace_one({"_id": notification.id}, entry, upsert=True)
 
 
@@ -131,6 +140,4 @@ def _notification(doc: Document) -> Notification:
 
 
 def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

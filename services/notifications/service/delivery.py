@@ -13,7 +13,7 @@ from typing import Any
 from notifications.domain.calendar import CohortSchedule, Method, invitation
 from notifications.domain.cohorts import Reminder, still_current
 from notifications.domain.delivery import Attachment, DeliveryFailed, Notification, Outgoing
-from notifications.domain.model import InboxMessage, Locale, Notice, Template
+from notifications.domain.model import InboxMessage, Locale, Notice, Template, is_locale
 from notifications.domain.preferences import Preferences
 from notifications.domain.routing import CalendarAction, Channel
 from notifications.service.handlers import locale_of
@@ -25,6 +25,26 @@ logger = logging.getLogger(__name__)
 
 OUTBOUND = (Channel.EMAIL, Channel.CHAT)
 CONCURRENT_SENDS = 16
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Whom a message is for, as the sender needs them: their directory copy, language and time zone."""
+
+    person_id: str
+    person: PersonCopy | None
+    locale: Locale
+    zone: str
+
+    @property
+    def name(self) -> str | None:
+        name = self.person.fields.get("display_name") if self.person is not None else None
+        return name if isinstance(name, str) else None
+
+    @property
+    def email(self) -> str | None:
+        email = self.person.fields.get("email") if self.person is not None else None
+        return email if isinstance(email, str) and email else None
 
 
 @dataclass
@@ -65,7 +85,8 @@ class Delivery:
         person = await self.people.get(notice.person_id)
         if person is not None and person.erased:
             return
-        if locale is not None:
+        if locale is not None and (person is None or not is_locale(person.locale)):
+            # Only while the directory has not said: once it has, its word wins and this would be a wasted write.
             await self.people.remember_locale(notice.person_id, locale)
         preferences = await self.preferences_of(notice.person_id, person)
         now = self.clock()
@@ -100,14 +121,20 @@ class Delivery:
                 singles.append(notification)
         # Several at once: a mail server answers in tens of milliseconds, most of it waiting.
         sends = asyncio.Semaphore(CONCURRENT_SENDS)
+        readers: dict[str, Reader] = {}
+
+        async def reader(person_id: str) -> Reader:
+            if person_id not in readers:  # once per person and round, however many messages they have
+                readers[person_id] = await self._reader(person_id)
+            return readers[person_id]
 
         async def one(notification: Notification) -> Notification:
             async with sends:
-                return await self._send_one(notification, now)
+                return await self._send_one(notification, await reader(notification.person_id), now)
 
         async def digest(person_id: str, channel: Channel, group: list[Notification]) -> list[Notification]:
             async with sends:
-                return await self._send_digest(person_id, channel, group, now)
+                return await self._send_digest(await reader(person_id), channel, group, now)
 
         done.extend(await asyncio.gather(*(one(n) for n in singles)))
         for group in await asyncio.gather(*(digest(p, c, g) for (p, c), g in digests.items())):
@@ -115,9 +142,9 @@ class Delivery:
         await self.notifications.save(done)
         return len(done)
 
-    async def _send_one(self, notification: Notification, now: datetime) -> Notification:
+    async def _send_one(self, notification: Notification, reader: Reader, now: datetime) -> Notification:
         try:
-            message = await self._outgoing(notification, now)
+            message = await self._outgoing(notification, reader, now)
             await self.channels[notification.channel].send(message)
         except DeliveryFailed as failure:
             logger.warning("notification %s not sent: %s", notification.id, failure.reason)
@@ -125,29 +152,27 @@ class Delivery:
         return notification.sent(now)
 
     async def _send_digest(
-        self, person_id: str, channel: Channel, group: list[Notification], now: datetime
+        self, reader: Reader, channel: Channel, group: list[Notification], now: datetime
     ) -> list[Notification]:
-        locale, zone = await self._reader(person_id)
-        items = [(n.category.value, self._text(n, locale, zone)) for n in sorted(group, key=lambda n: n.created_at)]
-        content = self.emails.digest(locale, items)
-        digest_id = f"digest:{person_id}:{channel.value}:{now.isoformat()}"
+        items = [(n.category.value, self._text(n, reader)) for n in sorted(group, key=lambda n: n.created_at)]
+        content = self.emails.digest(reader.locale, items)
+        digest_id = f"digest:{reader.person_id}:{channel.value}:{now.isoformat()}"
         try:
-            address = await self._address(person_id, channel)
+            address = self._address(reader, channel)
             await self.channels[channel].send(
-                Outgoing(digest_id, person_id, address, content.subject, content.text, content.html)
+                Outgoing(digest_id, reader.person_id, address, content.subject, content.text, content.html)
             )
         except DeliveryFailed as failure:
             return [n.failed(now, failure) for n in group]
         return [n.sent(now, f"in {digest_id}") for n in group]
 
-    async def _outgoing(self, notification: Notification, now: datetime) -> Outgoing:
-        locale, zone = await self._reader(notification.person_id)
-        text = self._text(notification, locale, zone)
-        content = self.emails.message(notification.category.value, locale, text)
-        address = await self._address(notification.person_id, notification.channel)
+    async def _outgoing(self, notification: Notification, reader: Reader, now: datetime) -> Outgoing:
+        text = self._text(notification, reader)
+        content = self.emails.message(notification.category.value, reader.locale, text)
+        address = self._address(reader, notification.channel)
         attachments: tuple[Attachment, ...] = ()
         if notification.channel is Channel.EMAIL and notification.calendar is not None and notification.cohort_id:
-            attachments = await self._invitation(notification, address, now)
+            attachments = await self._invitation(notification, reader, address, now)
         return Outgoing(
             notification.id,
             notification.person_id,
@@ -158,12 +183,12 @@ class Delivery:
             attachments,
         )
 
-    async def _invitation(self, notification: Notification, address: str, now: datetime) -> tuple[Attachment, ...]:
+    async def _invitation(
+        self, notification: Notification, reader: Reader, address: str, now: datetime
+    ) -> tuple[Attachment, ...]:
         cohort = await self.cohorts.get(notification.cohort_id or "")
         if cohort is None or not cohort.session_starts:
             return ()  # enrolment has not told the schedule yet: the text says it all
-        person = await self.people.get(notification.person_id)
-        name = person.fields.get("display_name") if person is not None else None
         method: Method = "CANCEL" if notification.calendar is CalendarAction.CANCEL else "REQUEST"
         schedule = CohortSchedule(
             cohort_id=cohort.cohort_id,
@@ -174,33 +199,31 @@ class Delivery:
         # A cancellation must outrank every request sent before it, so it takes the next sequence.
         sequence = cohort.sequence + (1 if method == "CANCEL" else 0)
         data = invitation(
-            schedule,
-            attendee_email=address,
-            attendee_name=name if isinstance(name, str) else None,
-            sequence=sequence,
-            stamp=now,
-            method=method,
+            schedule, attendee_email=address, attendee_name=reader.name, sequence=sequence, stamp=now, method=method
         )
         content_type = f"text/calendar; method={method}; charset=utf-8"
         return (Attachment("invite.ics", content_type, data),)
 
-    async def _reader(self, person_id: str) -> tuple[Locale, str]:
-        preferences = await self.preferences_of(person_id)
-        return await locale_of(person_id, self.people), preferences.zone_name
+    async def _reader(self, person_id: str) -> Reader:
+        person = await self.people.get(person_id)
+        preferences = await self.preferences_of(person_id, person)
+        if person is not None and is_locale(person.locale):
+            locale: Locale = person.locale
+        else:
+            locale = await locale_of(person_id, self.people)
+        return Reader(person_id, person, locale, preferences.zone_name)
 
-    def _text(self, notification: Notification, locale: Locale, zone: str) -> str:
-        return self.texts.render(notification.template, locale, notification.params, zone)
+    def _text(self, notification: Notification, reader: Reader) -> str:
+        return self.texts.render(notification.template, reader.locale, notification.params, reader.zone)
 
-    async def _address(self, person_id: str, channel: Channel) -> str:
+    def _address(self, reader: Reader, channel: Channel) -> str:
         if channel is Channel.CHAT:
             if not self.chat_address:
                 raise DeliveryFailed("no chat webhook configured", permanent=True)
             return self.chat_address
-        person = await self.people.get(person_id)
-        email = person.fields.get("email") if person is not None else None
-        if not isinstance(email, str) or not email:
+        if reader.email is None:
             raise DeliveryFailed("the directory has no email address for this person", permanent=True)
-        return email
+        return reader.email
 
     # ---------------------------------------------------------------------------------------- reminders
 

@@ -10,6 +10,7 @@ dies before recording its outcome leaves its claim behind; once that claim is ol
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -38,6 +39,7 @@ FIRST_ATTEMPT_LEASE = CLAIM_TIMEOUT
 RETRY_BATCH = 200
 """Due deliveries the retry job takes per round; the rest wait for the next round."""
 CONCURRENT_SENDS = 16
+SUBSCRIPTIONS_TTL_SECONDS = 5.0
 
 
 def public_event_types() -> frozenset[str]:
@@ -125,6 +127,7 @@ class Webhooks:
         self.allow_private_urls = allow_private_urls
         self.event_types = public_event_types()
         self._sends = asyncio.Semaphore(CONCURRENT_SENDS)
+        self._cached: tuple[float, list[Subscription]] | None = None
 
     async def register(self, url: str, event_types: Collection[str]) -> tuple[Subscription, str]:
         """A new subscription and its secret (shown this once).
@@ -154,6 +157,7 @@ class Webhooks:
                 subscription_id=subscription.id,
             )
         logger.info("webhook subscription %s registered for %d event types", subscription.id, len(types))
+        self._cached = None  # this replica serves it from the next event on
         return subscription, subscription.secret
 
     async def list_subscriptions(self) -> list[Subscription]:
@@ -187,7 +191,7 @@ class Webhooks:
         """
         if event_type not in self.event_types:
             return 0
-        wanting = [s for s in await self.subscriptions.all() if s.wants(event_type)]
+        wanting = [s for s in await self._active() if s.wants(event_type)]
         if not wanting:
             return 0
         now = self.clock()
@@ -201,6 +205,13 @@ class Webhooks:
         first = [d for d in fresh if d.id in created]
         await asyncio.gather(*(self._first_attempt(d, by_id[d.subscription_id]) for d in first))
         return len(first)
+
+    async def _active(self) -> list[Subscription]:
+        """Every subscription, read at most every few seconds: every event asks, and the answer rarely changes
+        (one registered on another replica is served within `SUBSCRIPTIONS_TTL_SECONDS`; here, at once)."""
+        if self._cached is None or time.monotonic() - self._cached[0] > SUBSCRIPTIONS_TTL_SECONDS:
+            self._cached = (time.monotonic(), await self.subscriptions.all())
+        return self._cached[1]
 
     async def retry_due(self) -> int:
         """The periodic job: make the next attempt of every delivery whose time has come; how many were made."""

@@ -232,6 +232,23 @@ async def test_an_enrolment_flow_reaches_inbox_and_email_with_invite_update_and_
     log = await platform.notifications(ann)
     assert sorted(n["status"] for n in log) == ["sent", "sent", "sent"]
 
+    # She reads one message, then marks the rest read; nobody marks hers.
+    headers = platform.issuer.headers(ann)
+    newest = (await platform.inbox(ann))["messages"][0]["id"]
+    one = await platform.client.post(f"/people/{ann}/inbox/{newest}/read", headers=headers)
+    assert one.json() == {"marked": 1, "unread": 2}
+    unread = await platform.client.get(f"/people/{ann}/inbox?unread_only=true", headers=headers)
+    assert newest not in [m["id"] for m in unread.json()["messages"]] and len(unread.json()["messages"]) == 2
+    assert (await platform.client.post(f"/people/{ann}/inbox/read", headers=headers)).json() == {
+        "marked": 2,
+        "unread": 0,
+    }
+    stranger = unique("eve")
+    missing = await platform.client.post(
+        f"/people/{stranger}/inbox/{newest}/read", headers=platform.issuer.headers(stranger)
+    )
+    assert missing.status_code == 404  # not in her inbox, whoever's it is
+
 
 async def test_quiet_hours_hold_an_email_until_morning_in_the_recipients_zone(
     platform: Platform, smtp_server: SmtpServer
