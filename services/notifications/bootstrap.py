@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from notifications.adapters.chat import ChatChannel
 from notifications.adapters.cohorts import MongoCohorts
@@ -76,6 +76,8 @@ def bootstrap(settings: NotificationsSettings | None = None) -> Notifications:
         channels={Channel.EMAIL: SmtpChannel(smtp), Channel.CHAT: ChatChannel()},
         clock=now,
         chat_address=settings.chat_webhook_url,
+        session_leads=tuple(timedelta(hours=hours) for hours in settings.session_reminder_hours),
+        homework_lead=timedelta(hours=settings.homework_reminder_hours),
     )
     webhook_deliveries = MongoWebhookDeliveries(runtime.database)
     webhooks = Webhooks(

@@ -23,5 +23,9 @@ class NotificationsSettings(ServiceSettings):
     )
     preferences_url: str | None = Field(None, description="Where people change their notification settings")
     send_check_seconds: float = Field(5.0, gt=0, description="How often due emails and chat messages are sent")
+    session_reminder_hours: list[float] = Field(
+        [24, 1], description="Hours before each session its reminders go out (to members and the trainer)"
+    )
+    homework_reminder_hours: float = Field(24, gt=0, description="Hours before homework is due its reminder goes out")
     reminder_check_seconds: float = Field(30.0, gt=0, description="How often due reminders are fired")
     webhook_retry_seconds: float = Field(5.0, gt=0, description="How often failed webhook deliveries are retried")

@@ -86,6 +86,7 @@ def _document(cohort: Cohort) -> Document:
         "session_starts": list(cohort.session_starts),
         "members": list(cohort.members),
         "sequence": cohort.sequence,
+        "trainer_id": cohort.trainer_id,
     }
 
 
@@ -98,6 +99,7 @@ def _cohort(doc: Document) -> Cohort:
         session_starts=tuple(_aware(moment) for moment in doc.get("session_starts", [])),
         members=tuple(doc.get("members", [])),
         sequence=int(doc.get("sequence", 0)),
+        trainer_id=doc.get("trainer_id"),
     )
 
 

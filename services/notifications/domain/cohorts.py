@@ -15,11 +15,15 @@ class Cohort:
     members: tuple[str, ...] = ()
     sequence: int = 0
     """Raised on every change of the schedule: the calendar invitation's SEQUENCE."""
+    trainer_id: str | None = None
 
-    def scheduled(self, course_id: str, time_zone: str, session_starts: Sequence[datetime]) -> "Cohort":
+    def scheduled(
+        self, course_id: str, time_zone: str, session_starts: Sequence[datetime], trainer_id: str | None = None
+    ) -> "Cohort":
         changed = tuple(session_starts) != self.session_starts
         return replace(
             self,
+            trainer_id=trainer_id or self.trainer_id,
             course_id=course_id,
             time_zone=time_zone,
             session_starts=tuple(session_starts),

@@ -15,7 +15,7 @@ from notifications.domain.cohorts import homework_reminder, session_reminders
 from notifications.domain.model import Notice, Template, is_locale, personal_params
 from notifications.domain.routing import RoutingTable
 from notifications.service import handlers
-from notifications.service.delivery import HOMEWORK_LEAD, REMINDER_LEADS, Delivery
+from notifications.service.delivery import Delivery
 from notifications.service.webhooks import Webhooks, public_event_types
 from shared.audit import AuditLog
 from shared.contracts import enrolment
@@ -31,9 +31,9 @@ ReadModelUpdate = Callable[[Any, Envelope, Delivery], Awaitable[None]]
 
 async def cohort_scheduled(event: enrolment.CohortScheduledV1, envelope: Envelope, delivery: Delivery) -> None:
     cohort = await delivery.cohorts.change(
-        event.cohort_id, lambda c: c.scheduled(event.course_id, event.time_zone, event.session_starts)
+        event.cohort_id, lambda c: c.scheduled(event.course_id, event.time_zone, event.session_starts, event.trainer_id)
     )
-    await delivery.cohorts.plan_reminders(session_reminders(cohort, REMINDER_LEADS, delivery.clock()))
+    await delivery.cohorts.plan_reminders(session_reminders(cohort, delivery.session_leads, delivery.clock()))
 
 
 async def erased(person_id: str, delivery: Delivery) -> bool:
@@ -60,12 +60,12 @@ async def session_updated(event: enrolment.SessionUpdatedV1, envelope: Envelope,
         cohort = await delivery.cohorts.change(
             event.cohort_id, lambda c: c.moved(event.session_number, event.starts_at)
         )
-        await delivery.cohorts.plan_reminders(session_reminders(cohort, REMINDER_LEADS, delivery.clock()))
+        await delivery.cohorts.plan_reminders(session_reminders(cohort, delivery.session_leads, delivery.clock()))
 
 
 async def homework_assigned(event: enrolment.HomeworkAssignedV1, envelope: Envelope, delivery: Delivery) -> None:
     reminder = homework_reminder(
-        event.cohort_id, event.homework_id, event.session_number, event.due_at, HOMEWORK_LEAD, delivery.clock()
+        event.cohort_id, event.homework_id, event.session_number, event.due_at, delivery.homework_lead, delivery.clock()
     )
     if reminder is not None:
         await delivery.cohorts.plan_reminders([reminder])

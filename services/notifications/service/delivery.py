@@ -61,6 +61,10 @@ class Delivery:
     chat_address: str | None = None
     """The company's chat incoming-webhook URL; no chat notifications without one."""
     organizer_email: str = "noreply@owlery.local"
+    session_leads: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
+    """How long before each session its reminders go out."""
+    homework_lead: timedelta = timedelta(hours=24)
+    """How long before homework is due its reminder goes out."""
 
     async def preferences_of(self, person_id: str, person: PersonCopy | None = None) -> Preferences:
         """The person's preferences, in the directory's zone for them unless they chose one (`person`: their
@@ -242,7 +246,10 @@ class Delivery:
             return
         members: Sequence[str] = cohort.members
         template = Template.SESSION_REMINDER
+        if cohort.trainer_id and cohort.trainer_id not in members:
+            members = [*members, cohort.trainer_id]  # the trainer is reminded of the session too
         if reminder.kind == "homework":
+            members = cohort.members  # handed in to the trainer, not by them
             template = Template.HOMEWORK_DUE
             handed_in = await self.cohorts.handed_in_by(str(reminder.params["homework_id"]), members)
             members = [member for member in members if member not in handed_in]
@@ -251,7 +258,3 @@ class Delivery:
             # The cause names the reminder and the member: a reminder fired again (a crash before it was
             # marked fired) sends nothing twice.
             await self.deliver(f"{reminder.id}/{member}", Notice(member, template, params))
-
-
-REMINDER_LEADS = (timedelta(hours=24), timedelta(hours=1))
-HOMEWORK_LEAD = timedelta(hours=24)

@@ -403,6 +403,10 @@ async def test_reminders_are_kept_in_the_store_and_fire_after_a_restart(
         assert await restarted.delivery.remind_due() == 0  # fired once
         texts = [m["text"] for m in (await platform.inbox(ann))["messages"]]
         assert texts[0] == ("Занятие 1 курса «Go» завтра: вторник, 8 декабря 2026, 18:00 (Europe/Moscow)."), texts
+        trainer = (await platform.inbox("t1"))["messages"]
+        assert [m["text"] for m in trainer] == [
+            "Session 1 of «Go» starts tomorrow: Tuesday, 8 December 2026, 15:00 (UTC)."
+        ]  # the trainer is reminded too
         later.now = SESSIONS[0] - timedelta(hours=1)
         assert await restarted.delivery.remind_due() == 1
         assert (await platform.inbox(bob))["messages"][0]["text"] == (
