@@ -16,7 +16,7 @@ from notifications.domain.delivery import Attempt, Notification
 from notifications.domain.model import Template
 from notifications.domain.preferences import Status
 from notifications.domain.routing import CalendarAction, Category, Channel, Priority
-from shared.persistence.mongo import Document, in_batches, insert_once
+from shared.persistence.mongo import Document, in_batches, insert_new
 
 NOTIFICATIONS = "notifications"
 QUEUE = "send_queue"
@@ -34,10 +34,25 @@ class MongoNotifications:
 
     async def add(self, notification: Notification) -> bool:
         """Keep a new notification (queued when it is to be sent); False if its id was kept before."""
-        if notification.pending:
-            # Queued first: a crash before the notification is kept leaves a queue entry the sender drops.
-            await self._enqueue(notification)
-        return await insert_once(self.database, NOTIFICATIONS, _document(notification))
+        return bool(await self.add_many([notification]))
+
+    async def add_many(self, notifications: Sequence[Notification]) -> set[str]:
+        """Keep new notifications, queueing those to send; the ids of those not kept before.
+
+        Queued first: a crash before the notifications are kept leaves queue entries the sender drops once
+        they are old; a queue entry there already (a redelivery) is left as it is.
+        """
+        queued_at = datetime.now(UTC)
+        await insert_new(
+            self.database,
+            QUEUE,
+            [
+                {"_id": n.id, "send_at": n.send_at, "person_id": n.person_id, "queued_at": queued_at}
+                for n in notifications
+                if n.pending
+            ],
+        )
+        return await insert_new(self.database, NOTIFICATIONS, [_document(n) for n in notifications])
 
     async def due(self, now: datetime, limit: int = 500) -> list[Notification]:
         """Notifications whose time has come, oldest first."""

@@ -1,12 +1,13 @@
 """Each person's notification preferences, one document per person (only for those who changed a default)."""
 
+from collections.abc import Mapping
 from datetime import time
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications.domain.preferences import Digest, DigestFrequency, Preferences, QuietHours
 from notifications.domain.routing import Category, Channel
-from shared.persistence.mongo import Document
+from shared.persistence.mongo import Document, in_batches
 
 PREFERENCES = "notification_preferences"
 
@@ -21,6 +22,18 @@ class MongoPreferences:
         if doc is None:
             return Preferences(person_id, zone_name=directory_zone or "UTC")
         return preferences_of(person_id, doc, directory_zone)
+
+    async def get_many(self, directory_zones: Mapping[str, str | None]) -> dict[str, Preferences]:
+        stored: dict[str, Document] = {}
+        for ids in in_batches(sorted(directory_zones)):
+            async for doc in self.collection.find({"_id": {"$in": ids}}):  # by _id alone: an index read
+                stored[doc["_id"]] = doc
+        return {
+            person: preferences_of(person, stored[person], zone)
+            if person in stored
+            else Preferences(person, zone_name=zone or "UTC")
+            for person, zone in directory_zones.items()
+        }
 
     async def save(self, preferences: Preferences) -> None:
         await self.collection.replace_one({"_id": preferences.person_id}, document_of(preferences), upsert=True)

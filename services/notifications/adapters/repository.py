@@ -1,6 +1,7 @@
 """The inbox and what the service knows of people, in MongoDB."""
 
 import logging
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from notifications.domain.model import InboxMessage, Locale, Template, is_locale
 from notifications.domain.routing import Category
-from shared.persistence.mongo import Document, in_batches, insert_once, is_duplicate_key
+from shared.persistence.mongo import Document, in_batches, insert_new, insert_once, is_duplicate_key
 from shared.persistence.people import PEOPLE, DirectoryCopy, PersonCopy
 
 logger = logging.getLogger(__name__)
@@ -30,20 +31,10 @@ class MongoInbox:
         await self.collection.create_index([("person_id", ASCENDING), ("created_at", DESCENDING)])
 
     async def add(self, message: InboxMessage) -> bool:
-        return await insert_once(
-            self.database,
-            INBOX,
-            {
-                "_id": message.id,
-                "person_id": message.person_id,
-                "template": message.template.value,
-                "params": dict(message.params),
-                "cause_event_id": message.cause_event_id,
-                "created_at": message.created_at,
-                "category": message.category.value,
-                "read": False,
-            },
-        )
+        return bool(await self.add_many([message]))
+
+    async def add_many(self, messages: Sequence[InboxMessage]) -> set[str]:
+        return await insert_new(self.database, INBOX, [_inbox_document(message) for message in messages])
 
     async def messages(self, person_id: str, limit: int, offset: int, unread_only: bool = False) -> list[InboxMessage]:
         query: Document = {"person_id": person_id}
@@ -82,6 +73,19 @@ class MongoInbox:
         return result.deleted_count
 
 
+def _inbox_document(message: InboxMessage) -> Document:
+    return {
+        "_id": message.id,
+        "person_id": message.person_id,
+        "template": message.template.value,
+        "params": dict(message.params),
+        "cause_event_id": message.cause_event_id,
+        "created_at": message.created_at,
+        "category": message.category.value,
+        "read": False,
+    }
+
+
 def _message(doc: Document) -> InboxMessage:
     template = Template(doc["template"])
     return InboxMessage(
@@ -110,6 +114,9 @@ class MongoPeople:
 
     async def get(self, person_id: str) -> PersonCopy | None:
         return await self.directory.get(person_id)
+
+    async def get_many(self, person_ids: Iterable[str]) -> dict[str, PersonCopy]:
+        return await self.directory.get_many(person_ids)
 
     async def export(self, person_id: str) -> dict[str, Any] | None:
         return await self.directory.export(person_id)

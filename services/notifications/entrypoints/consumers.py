@@ -15,12 +15,13 @@ from notifications.domain.cohorts import homework_reminder, session_reminders
 from notifications.domain.model import Notice, Template, is_locale, personal_params
 from notifications.domain.routing import RoutingTable
 from notifications.service import handlers
-from notifications.service.delivery import Delivery
+from notifications.service.delivery import Delivery, NoticeBatch
 from notifications.service.webhooks import Webhooks, public_event_types
 from shared.audit import AuditLog
 from shared.contracts import enrolment
 from shared.contracts.base import IntegrationEvent, all_contracts
 from shared.messaging.cloudevents import Envelope
+from shared.messaging.consumer import Delivery as Arrived
 from shared.messaging.consumer import ReliableConsumer
 from shared.persistence.people import DirectoryCopy, follow_directory
 
@@ -87,8 +88,18 @@ READ_MODELS: dict[type[IntegrationEvent], ReadModelUpdate] = {
 }
 
 
-async def route(routes: RoutingTable, event_type: str, event_id: str, data: dict[str, Any], delivery: Delivery) -> int:
-    """Deliver the notices the routing table makes of an event; how many recipients it named."""
+async def route(
+    routes: RoutingTable,
+    event_type: str,
+    event_id: str,
+    data: dict[str, Any],
+    delivery: Delivery,
+    batch: NoticeBatch | None = None,
+) -> int:
+    """Deliver the notices the routing table makes of an event (or add them to `batch`, to deliver with others);
+    how many recipients it named."""
+    own = batch is None
+    batch = batch or delivery.batch()
     named = 0
     for found in routes.routes_for(event_type):
         if not found.applies_to(data):
@@ -106,7 +117,7 @@ async def route(routes: RoutingTable, event_type: str, event_id: str, data: dict
                 params.setdefault("course_title", (cohort.course_title if cohort else None) or "")
             notice = Notice(recipient, Template(found.template), params, found.category, found.priority)
             locale = data.get("locale") if recipient == data.get("person_id") else None
-            await delivery.deliver(
+            batch.add(
                 f"{event_id}/{recipient}" if several else event_id,
                 notice,
                 calendar=found.calendar,
@@ -119,6 +130,8 @@ async def route(routes: RoutingTable, event_type: str, event_id: str, data: dict
             logger.warning(
                 "no recipient for %s", event_type, extra={"fields": {"event_id": event_id, "template": found.template}}
             )
+    if own:
+        await batch.deliver()
     return named
 
 
@@ -133,26 +146,33 @@ def register(
     """Subscribe to every event that feeds a read model, is routed to people or may go to webhook subscribers."""
     public = public_event_types()
 
-    def handler(contract: type[IntegrationEvent]) -> Callable[[IntegrationEvent, Envelope], Awaitable[None]]:
-        update = READ_MODELS.get(contract)
+    subscribed = [
+        contract
+        for contract in all_contracts()
+        if contract in READ_MODELS or routes.routes_for(contract.ce_type) or contract.ce_type in public
+    ]
+    updates = {contract.ce_type: READ_MODELS[contract] for contract in subscribed if contract in READ_MODELS}
 
-        async def handle(event: IntegrationEvent, envelope: Envelope) -> None:
+    async def handle(records: list[Arrived]) -> None:
+        # In log order: each event's read-model change, then its notices (which may read it), then its webhooks;
+        # the notices of the whole run are written together at the end.
+        batch = delivery.batch()
+        for arrived in records:
+            event, envelope = arrived.event, arrived.envelope
             data = event.model_dump(mode="json")
+            update = updates.get(envelope.type)
             if update is not None:
                 await update(event, envelope, delivery)
-            if routes.routes_for(contract.ce_type):
-                await route(routes, contract.ce_type, envelope.id, data, delivery)
-            if contract.ce_type in public:
+            if routes.routes_for(envelope.type):
+                await route(routes, envelope.type, envelope.id, data, delivery, batch)
+            if envelope.type in public:
                 occurred = (
                     datetime.fromisoformat(envelope.time.replace("Z", "+00:00")) if envelope.time else delivery.clock()
                 )
-                await webhooks.forward(contract.ce_type, envelope.id, occurred, data)
+                await webhooks.forward(envelope.type, envelope.id, occurred, data)
+        await batch.deliver()
 
-        return handle
-
-    for contract in all_contracts():
-        if contract in READ_MODELS or routes.routes_for(contract.ce_type) or contract.ce_type in public:
-            consumer.on(contract, handler(contract))
+    consumer.on_batch(subscribed, handle)
 
     async def erase(person_id: str) -> None:
         await handlers.erase_person(person_id, delivery.inbox, delivery.people)

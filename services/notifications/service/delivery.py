@@ -86,21 +86,13 @@ class Delivery:
 
         An erased person gets nothing: an event about them may still be on its way.
         """
-        person = await self.people.get(notice.person_id)
-        if person is not None and person.erased:
-            return
-        if locale is not None and (person is None or not is_locale(person.locale)):
-            # Only while the directory has not said: once it has, its word wins and this would be a wasted write.
-            await self.people.remember_locale(notice.person_id, locale)
-        preferences = await self.preferences_of(notice.person_id, person)
-        now = self.clock()
-        category = notice.category_or_default
-        if Channel.INAPP in preferences.channels_for(category):
-            await self.inbox.add(InboxMessage.caused_by(cause_event_id, notice, now))
-        for channel in self._outbound():
-            plan = preferences.plan(now, channel, category, notice.priority)
-            planned = Notification.planned(cause_event_id, notice, channel, plan, now, calendar, cohort_id)
-            await self.notifications.add(planned)
+        batch = self.batch()
+        batch.add(cause_event_id, notice, calendar=calendar, cohort_id=cohort_id, locale=locale)
+        await batch.deliver()
+
+    def batch(self) -> "NoticeBatch":
+        """Notices gathered (from a run of events, say) to be delivered together, in a few round trips."""
+        return NoticeBatch(self)
 
     def _outbound(self) -> list[Channel]:
         return [
@@ -258,3 +250,73 @@ class Delivery:
             # The cause names the reminder and the member: a reminder fired again (a crash before it was
             # marked fired) sends nothing twice.
             await self.deliver(f"{reminder.id}/{member}", Notice(member, template, params))
+
+
+@dataclass(frozen=True)
+class _Planned:
+    cause_event_id: str
+    notice: Notice
+    calendar: CalendarAction | None
+    cohort_id: str | None
+    locale: Locale | None
+
+
+class NoticeBatch:
+    """Notices for many people, delivered as `Delivery.deliver` would one by one, with one read of the people
+    and their preferences and one write each of inbox messages and notifications."""
+
+    def __init__(self, delivery: Delivery) -> None:
+        self.delivery = delivery
+        self.planned: list[_Planned] = []
+
+    def add(
+        self,
+        cause_event_id: str,
+        notice: Notice,
+        *,
+        calendar: CalendarAction | None = None,
+        cohort_id: str | None = None,
+        locale: Locale | None = None,
+    ) -> None:
+        self.planned.append(_Planned(cause_event_id, notice, calendar, cohort_id, locale))
+
+    async def deliver(self) -> None:
+        if not self.planned:
+            return
+        delivery = self.delivery
+        named = {planned.notice.person_id for planned in self.planned}
+        copies = await delivery.people.get_many(named)
+        zones = {person: _zone(copies.get(person)) for person in named}
+        preferences = await delivery.preferences.get_many(zones)
+        now = delivery.clock()
+        messages: list[InboxMessage] = []
+        notifications: list[Notification] = []
+        learned: dict[str, Locale] = {}
+        for planned in self.planned:
+            person_id = planned.notice.person_id
+            person = copies.get(person_id)
+            if person is not None and person.erased:
+                continue
+            if planned.locale is not None and (person is None or not is_locale(person.locale)):
+                learned[person_id] = planned.locale  # until the directory says: then its word wins
+            chosen = preferences[person_id]
+            category = planned.notice.category_or_default
+            if Channel.INAPP in chosen.channels_for(category):
+                messages.append(InboxMessage.caused_by(planned.cause_event_id, planned.notice, now))
+            for channel in delivery._outbound():
+                plan = chosen.plan(now, channel, category, planned.notice.priority)
+                notifications.append(
+                    Notification.planned(
+                        planned.cause_event_id, planned.notice, channel, plan, now, planned.calendar, planned.cohort_id
+                    )
+                )
+        for person_id, locale in learned.items():
+            await delivery.people.remember_locale(person_id, locale)
+        await delivery.inbox.add_many(messages)
+        await delivery.notifications.add_many(notifications)
+        self.planned = []
+
+
+def _zone(person: PersonCopy | None) -> str | None:
+    zone = person.fields.get("time_zone") if person is not None else None
+    return zone if isinstance(zone, str) else None

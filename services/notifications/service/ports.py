@@ -20,6 +20,10 @@ class Inbox(Protocol):
         """A person's messages, newest first (only those not read yet, if asked)."""
         ...
 
+    async def add_many(self, messages: Sequence[InboxMessage]) -> set[str]:
+        """Store messages in one write; the ids of those not stored before."""
+        ...
+
     async def unread_count(self, person_id: str) -> int: ...
 
     async def mark_read(self, person_id: str, message_id: str) -> bool:
@@ -44,6 +48,10 @@ class People(Protocol):
 
     async def get(self, person_id: str) -> PersonCopy | None:
         """The directory's copy of the person (a tombstone once erased); None if it never spoke of them."""
+        ...
+
+    async def get_many(self, person_ids: Iterable[str]) -> dict[str, PersonCopy]:
+        """The directory's copies of those of these people it spoke of, by id."""
         ...
 
     async def export(self, person_id: str) -> dict[str, Any] | None:
@@ -76,6 +84,10 @@ class Notifications(Protocol):
         """Keep a new notification (queued when it is to be sent); False if its id was kept before."""
         ...
 
+    async def add_many(self, notifications: Sequence[Notification]) -> set[str]:
+        """Keep new notifications in a few writes; the ids of those not kept before."""
+        ...
+
     async def due(self, now: datetime, limit: int = 500) -> list[Notification]: ...
 
     async def save(self, notifications: Sequence[Notification]) -> None: ...
@@ -87,6 +99,10 @@ class Notifications(Protocol):
 
 class PreferenceStore(Protocol):
     async def get(self, person_id: str, directory_zone: str | None) -> Preferences: ...
+
+    async def get_many(self, directory_zones: Mapping[str, str | None]) -> dict[str, Preferences]:
+        """Each person's preferences (their directory zone given), in one read."""
+        ...
 
     async def save(self, preferences: Preferences) -> None: ...
 

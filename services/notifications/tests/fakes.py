@@ -1,6 +1,6 @@
 """In-memory stand-ins for the ports, for testing the use cases without servers."""
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,9 @@ class InMemoryInbox:
         mine = [m for m in self.stored.values() if m.person_id == person_id and not (unread_only and m.read)]
         mine.sort(key=lambda m: (m.created_at, m.id), reverse=True)
         return mine[offset : offset + limit]
+
+    async def add_many(self, messages: Sequence[InboxMessage]) -> set[str]:
+        return {message.id for message in messages if await self.add(message)}
 
     async def unread_count(self, person_id: str) -> int:
         return len(await self.messages(person_id, len(self.stored), 0, unread_only=True))
@@ -71,6 +74,9 @@ class InMemoryPeople:
     async def get(self, person_id: str) -> PersonCopy | None:
         return self.copies.get(person_id)
 
+    async def get_many(self, person_ids: Iterable[str]) -> dict[str, PersonCopy]:
+        return {person: self.copies[person] for person in person_ids if person in self.copies}
+
     async def export(self, person_id: str) -> dict[str, Any] | None:
         found = self.copies.get(person_id)
         if found is None or found.erased:
@@ -98,6 +104,9 @@ class InMemoryPreferences:
     async def get(self, person_id: str, directory_zone: str | None) -> Preferences:
         return self.saved.get(person_id) or Preferences(person_id, zone_name=directory_zone or "UTC")
 
+    async def get_many(self, directory_zones: Mapping[str, str | None]) -> dict[str, Preferences]:
+        return {person: await self.get(person, zone) for person, zone in directory_zones.items()}
+
     async def save(self, preferences: Preferences) -> None:
         self.saved[preferences.person_id] = preferences
 
@@ -114,6 +123,9 @@ class InMemoryNotifications:
             return False
         self.kept[notification.id] = notification
         return True
+
+    async def add_many(self, notifications: Sequence[Notification]) -> set[str]:
+        return {n.id for n in notifications if await self.add(n)}
 
     async def due(self, now: datetime, limit: int = 500) -> list[Notification]:
         due = [n for n in self.kept.values() if n.pending and n.send_at is not None and n.send_at <= now]
