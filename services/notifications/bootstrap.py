@@ -86,6 +86,7 @@ def bootstrap(settings: NotificationsSettings | None = None) -> Notifications:
         HttpWebhookSender(),
         now,
         allow_private_urls=settings.mode == "dev",
+        first_attempt_in_background=True,  # a slow subscriber must not hold up the consumer
     )
     service = Notifications(
         runtime=runtime,

@@ -11,7 +11,7 @@ dies before recording its outcome leaves its claim behind; once that claim is ol
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -119,7 +119,13 @@ class Webhooks:
         sender: Sender,
         clock: Callable[[], datetime],
         allow_private_urls: bool,
+        first_attempt_in_background: bool = False,
     ) -> None:
+        """`first_attempt_in_background`: `forward` returns once the deliveries are kept, their first attempts
+        running on their own (a slow subscriber must not hold up the consumer); one lost in a crash is made by
+        the retry job once its lease is over."""
+        self.first_attempt_in_background = first_attempt_in_background
+        self._running: set[asyncio.Task[None]] = set()
         self.subscriptions = subscriptions
         self._deliveries = deliveries  # `deliveries` is the use case listing them
         self.sender = sender
@@ -203,8 +209,19 @@ class Webhooks:
         created = await self._deliveries.create(fresh, due_at=now + FIRST_ATTEMPT_LEASE)
         by_id = {s.id: s for s in wanting}
         first = [d for d in fresh if d.id in created]
-        await asyncio.gather(*(self._first_attempt(d, by_id[d.subscription_id]) for d in first))
+        attempts = asyncio.gather(*(self._first_attempt(d, by_id[d.subscription_id]) for d in first))
+        if self.first_attempt_in_background:
+            task = asyncio.ensure_future(_quietly(attempts))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        else:
+            await attempts
         return len(first)
+
+    async def settled(self) -> None:
+        """Wait for the first attempts running in the background (at shutdown, or before a test looks)."""
+        while self._running:
+            await asyncio.gather(*list(self._running))
 
     async def _active(self) -> list[Subscription]:
         """Every subscription, read at most every few seconds: every event asks, and the answer rarely changes
@@ -299,3 +316,10 @@ class Webhooks:
                 else f"status {updated.status}",
             )
         return updated
+
+
+async def _quietly(attempts: Awaitable[object]) -> None:
+    try:
+        await attempts
+    except Exception:
+        logger.exception("first webhook attempts failed; the retry job makes them once their lease is over")

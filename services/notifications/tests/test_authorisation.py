@@ -44,6 +44,7 @@ async def test_authorisation_matrix(servers: Servers) -> None:
     async def a_replay(owner: str) -> Call:
         subscription, _ = await service.webhooks.register(**a_subscription())
         await service.webhooks.forward(ENROLLED, f"ev-{uuid.uuid4().hex}", datetime.now(UTC), {"person_id": owner})
+        await service.webhooks.settled()  # its first attempt runs in the background
         (delivery,) = await service.webhooks.deliveries(subscription.id, 10, 0)
         return Call("POST", f"/webhooks/subscriptions/{subscription.id}/deliveries/{delivery.id}/replay")
 
