@@ -4,8 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from enrolment.adapters import cohort_runs, trainers
+from enrolment.adapters import cohort_runs, master_classes, trainers
 from enrolment.adapters.cohort_runs import MongoCohortRuns
+from enrolment.adapters.master_classes import MongoMasterClasses
 from enrolment.adapters.repository import MongoCourseRepository
 from enrolment.adapters.trainers import MongoTrainerProfiles
 from enrolment.config import EnrolmentSettings
@@ -34,6 +35,9 @@ class Enrolment:
     runs: MongoCohortRuns
     clock: Callable[[], datetime]
     """Now, as the service sees it (dev mode may run ahead, see settings.clock_shift_hours)."""
+    master_classes: MongoMasterClasses
+    master_class_approval: bool = False
+    """A curator approves each master class before it is published (settings.master_class_approval)."""
 
 
 def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
@@ -43,7 +47,12 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
         settings,
         name="enrolment",
         publishes=[contract for contract in all_contracts() if contract.topic == contracts.TOPIC],
-        outbox_collections=["courses_commits", "trainer_debuts", cohort_runs.OUTBOX_COLLECTION],
+        outbox_collections=[
+            "courses_commits",
+            "trainer_debuts",
+            cohort_runs.OUTBOX_COLLECTION,
+            master_classes.OUTBOX_COLLECTION,
+        ],
     )
     shift = timedelta(hours=settings.clock_shift_hours)
     store = VersionedStore(runtime.database, "courses", on_commit=runtime.relay.notify)
@@ -57,6 +66,8 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
         trainers=trainers.build(runtime, directory=people),  # stores nothing under an erased person's id
         runs=cohort_runs.build(runtime),
         clock=lambda: datetime.now(UTC) + shift,
+        master_classes=master_classes.build(runtime),
+        master_class_approval=settings.master_class_approval,
     )
     runtime.every(
         settings.offer_expiry_seconds, lambda: handlers.expire_offers(service.clock(), service.courses), "expire-offers"
@@ -68,6 +79,7 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
         erasures=service.erasures,
         runs=service.runs,
         trainers=service.trainers,
+        master_classes=service.master_classes,
         audit=runtime.audit,
     )
     register_trainer_projection(runtime.consumer, service.trainers)

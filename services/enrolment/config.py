@@ -15,6 +15,9 @@ class EnrolmentSettings(ServiceSettings):
     consumer_group: str = "enrolment"
     http_port: int = 8001
     offer_expiry_seconds: float = Field(30.0, gt=0, description="How often lapsed seat offers are passed on")
+    master_class_approval: bool = Field(
+        False, description="A curator approves each master class before it is published (else proposing publishes it)"
+    )
     clock_shift_hours: float = Field(
         0.0, description="Dev mode only: run the service's clock ahead, to try a course's weeks in minutes"
     )

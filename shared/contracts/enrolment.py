@@ -383,3 +383,137 @@ class CohortFinishedV1(IntegrationEvent):
     participants: int = Field(ge=0)
     completed: int = Field(ge=0)
     average_rating: float | None = Field(None, description="Mean session rating, 1-5; None without feedback")
+
+
+# --- master classes: one session of 30-120 minutes that any employee may propose and host -------------
+
+
+class MasterClassProposedV1(IntegrationEvent):
+    """An employee proposed a master class; `needs_approval` says whether a curator must publish it."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.master_class.proposed.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "master_class_id"
+
+    master_class_id: str
+    host_id: str = Field(description="The employee who proposed it and will run it")
+    title: str
+    language: Locale
+    competencies: list[str] = Field(default_factory=list)
+    starts_at: datetime
+    duration_minutes: int = Field(ge=30, le=120)
+    capacity: int = Field(ge=1)
+    needs_approval: bool = Field(description="True when the company asks a curator to approve master classes")
+
+
+class MasterClassPublishedV1(IntegrationEvent):
+    """A master class opened for registration: approved by a curator, or directly when no approval is asked."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.master_class.published.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "master_class_id"
+
+    master_class_id: str
+    host_id: str
+    title: str
+    language: Locale
+    competencies: list[str] = Field(default_factory=list)
+    starts_at: datetime
+    duration_minutes: int = Field(ge=30, le=120)
+    capacity: int = Field(ge=1)
+    approved_by: str | None = Field(None, description="The curator who approved it; None when published directly")
+
+
+class MasterClassRegisteredV1(IntegrationEvent):
+    """An employee took a seat at a master class."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.master_class.registered.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "master_class_id"
+
+    master_class_id: str
+    person_id: str
+    title: str
+    starts_at: datetime
+
+
+class MasterClassWaitlistedV1(IntegrationEvent):
+    """The master class was full: the employee joined its waitlist."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.master_class.waitlisted.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "master_class_id"
+
+    master_class_id: str
+    person_id: str
+    title: str
+    position: int = Field(ge=1, description="Place on the waitlist, 1 = next to get a freed seat")
+
+
+class MasterClassPromotedV1(IntegrationEvent):
+    """A registered person withdrew and the first person waiting took the seat (no offer to confirm)."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.master_class.promoted.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "master_class_id"
+
+    master_class_id: str
+    person_id: str
+    title: str
+    starts_at: datetime
+
+
+class MasterClassWithdrawnV1(IntegrationEvent):
+    """An employee left a master class, from a seat or from the waitlist."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.master_class.withdrawn.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "master_class_id"
+
+    master_class_id: str
+    person_id: str
+    was: Literal["registered", "waitlisted"]
+
+
+class MasterClassHeldV1(IntegrationEvent):
+    """The host marked the master class held; credited to the host, attendance to the attendees."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.master_class.held.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "master_class_id"
+
+    master_class_id: str
+    host_id: str
+    title: str
+    competencies: list[str] = Field(default_factory=list)
+    duration_minutes: int = Field(ge=30, le=120)
+    attendee_ids: list[str] = Field(default_factory=list, description="Who attended (registered people)")
+
+
+class MasterClassRecordingAttachedV1(IntegrationEvent):
+    """The host attached the recording and materials of a held master class (for the knowledge base)."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.master_class.recording_attached.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "master_class_id"
+
+    master_class_id: str
+    host_id: str
+    title: str
+    abstract: str
+    language: Locale
+    competencies: list[str] = Field(default_factory=list)
+    recording_url: str
+    materials: list[str] = Field(default_factory=list, description="Links to slides, code, reading")
+
+
+class MasterClassFeedbackGivenV1(IntegrationEvent):
+    """An attendee answered the one feedback question. The score is not here: the host sees the average."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.master_class.feedback_given.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "master_class_id"
+
+    master_class_id: str
+    host_id: str
+    person_id: str = Field(description="Who gave feedback (to credit them), never linked to the score")

@@ -1,7 +1,7 @@
 """Events the enrolment service subscribes to: the employee directory (more come with the mentoring issue)."""
 
 from enrolment.service import handlers
-from enrolment.service.ports import CohortRunRecords, CourseRepository, Erasures, TrainerRecords
+from enrolment.service.ports import CohortRunRecords, CourseRepository, Erasures, MasterClassRecords, TrainerRecords
 from shared.audit import AuditLog
 from shared.messaging.consumer import ReliableConsumer
 from shared.persistence.people import DirectoryCopy, follow_directory
@@ -15,11 +15,14 @@ def register(
     erasures: Erasures,
     runs: CohortRunRecords,
     trainers: TrainerRecords,
+    master_classes: MasterClassRecords | None = None,
     audit: AuditLog | None = None,
 ) -> None:
     """Every subscription of the service, in one place."""
 
     async def erase(person_id: str) -> None:
-        await handlers.erase_person(person_id, courses, people, erasures, runs=runs, trainers=trainers)
+        await handlers.erase_person(
+            person_id, courses, people, erasures, runs=runs, trainers=trainers, master_classes=master_classes
+        )
 
     follow_directory(consumer, people, erase, audit)

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, FastAPI, Query
 
 from enrolment.bootstrap import Enrolment, bootstrap
 from enrolment.entrypoints.cohorts_http import COHORT_POLICY, cohort_ownership_rules, cohort_router
-from enrolment.entrypoints.policy import guardrails
+from enrolment.entrypoints.master_classes_http import master_class_router
+from enrolment.entrypoints.policy import MASTER_CLASS_POLICY, guardrails, master_class_ownership_rules
 from enrolment.entrypoints.schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -178,7 +179,10 @@ def create_app(service: Enrolment | None = None) -> FastAPI:
     runtime = service.runtime
     rosters = handlers.CourseRosters(service.courses)
     policy = guardrails(
-        service.courses, (TRAINERS_POLICY, {}), (COHORT_POLICY, cohort_ownership_rules(service.runs, rosters))
+        service.courses,
+        (TRAINERS_POLICY, {}),
+        (COHORT_POLICY, cohort_ownership_rules(service.runs, rosters)),
+        (MASTER_CLASS_POLICY, master_class_ownership_rules(service.master_classes)),
     )
     gatekeeper = runtime.gatekeeper(policy, is_blocked=service.people.is_blocked)
     app = prepare_app(FastAPI(title="Owlery enrolment", version="0.2.0", lifespan=runtime.lifespan), gatekeeper)
@@ -193,6 +197,9 @@ def create_app(service: Enrolment | None = None) -> FastAPI:
     app.include_router(courses_router(service))
     app.include_router(trainers_router(service.trainers))
     app.include_router(cohort_router(service.runs, rosters, service.people, clock=service.clock))
+    app.include_router(
+        master_class_router(service.master_classes, lambda: service.clock(), service.master_class_approval)
+    )
     return app
 
 

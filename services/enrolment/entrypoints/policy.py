@@ -4,9 +4,11 @@ from collections.abc import Mapping
 
 from enrolment.domain.model import CourseStatus
 from enrolment.service import handlers
+from enrolment.service import master_classes as master_class_use
+from enrolment.service.master_classes import MasterClasses
 from enrolment.service.ports import CourseRepository
 from shared.auth.policy import OWN_RECORD, SIGNED_IN, Access, Guardrails, OwnershipRule, RequestFacts, allow, own_record
-from shared.auth.tokens import Principal
+from shared.auth.tokens import EMPLOYEE, Principal
 from shared.http import PRIVACY_POLICY
 
 TRAINER_OF_COURSE = "trainer of this course"
@@ -60,6 +62,48 @@ def ownership_rules(courses: CourseRepository) -> dict[str, OwnershipRule]:
         MANAGER_OF_APPLICANT: manager_of_applicant,
         SEES_COURSE: sees_course,
     }
+
+
+# --- master classes (routes in master_classes_http.py) ---------------------------------------------------
+
+MASTER_CLASS = "/master-classes/{master_class_id}"
+
+HOST = "host of this master class"
+REGISTERED = "registered for this master class"
+SEES_MASTER_CLASS = "published master class, or its host"
+
+SEE_ALL_MASTER_CLASSES = ("curator", "admin")
+"""Roles that see master classes before they are published (to approve them)."""
+
+MASTER_CLASS_POLICY: dict[str, Access] = {
+    "POST /master-classes": SIGNED_IN,
+    "GET /master-classes": SIGNED_IN,
+    f"GET {MASTER_CLASS}": allow(EMPLOYEE, owner=SEES_MASTER_CLASS, unless=SEE_ALL_MASTER_CLASSES),
+    f"POST {MASTER_CLASS}/approval": allow("curator"),
+    f"POST {MASTER_CLASS}/registrations": SIGNED_IN,
+    f"DELETE {MASTER_CLASS}/registrations/{{person_id}}": allow(EMPLOYEE, owner=OWN_RECORD),
+    f"POST {MASTER_CLASS}/held": allow(EMPLOYEE, owner=HOST),
+    f"POST {MASTER_CLASS}/recording": allow(EMPLOYEE, owner=HOST),
+    f"POST {MASTER_CLASS}/feedback": allow(EMPLOYEE, owner=REGISTERED),
+}
+
+
+def master_class_ownership_rules(master_classes: MasterClasses) -> dict[str, OwnershipRule]:
+    """The rules MASTER_CLASS_POLICY names (own record comes with the course policy); unknown ids are 404."""
+
+    async def host(principal: Principal, facts: RequestFacts) -> bool:
+        found = await master_class_use.get(master_classes, facts.path["master_class_id"])
+        return principal.person_id == found.host_id
+
+    async def registered(principal: Principal, facts: RequestFacts) -> bool:
+        found = await master_class_use.get(master_classes, facts.path["master_class_id"])
+        return principal.person_id in found.registered
+
+    async def sees(principal: Principal, facts: RequestFacts) -> bool:
+        found = await master_class_use.get(master_classes, facts.path["master_class_id"])
+        return found.status != "proposed" or principal.person_id == found.host_id
+
+    return {HOST: host, REGISTERED: registered, SEES_MASTER_CLASS: sees}
 
 
 def guardrails(

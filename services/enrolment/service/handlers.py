@@ -23,7 +23,14 @@ from enrolment.domain.model import (
 )
 from enrolment.domain.schedule import Slot
 from enrolment.domain.trainers import Trainer
-from enrolment.service.ports import CohortRunRecords, CourseRepository, Erasures, People, TrainerRecords
+from enrolment.service.ports import (
+    CohortRunRecords,
+    CourseRepository,
+    Erasures,
+    MasterClassRecords,
+    People,
+    TrainerRecords,
+)
 from shared.concurrency import retry_on_conflict
 from shared.errors import Invalid, NotFound
 
@@ -258,14 +265,16 @@ async def erase_person(
     *,
     runs: CohortRunRecords | None = None,
     trainers: TrainerRecords | None = None,
+    master_classes: MasterClassRecords | None = None,
 ) -> int:
     """Put a former employee in the person's place everywhere enrolment holds them, state and history alike.
 
     Courses (applications, seats, queues), cohort runs (membership, attendance, homework, comments,
-    feedback, completion, certificates; as a member or as the trainer) and the trainer's profile
-    and debut, all under one stand-in. Returns how many courses, runs and profiles changed. Safe to
-    run again: a repeated erasure finds nobody and changes nothing. The person is blocked first, so
-    no application (and no late event of the trainers' projection) can bring them back while the
+    feedback, completion, certificates; as a member or as the trainer), the trainer's profile and
+    debut, and master classes (hosted, registered, waiting, attended, rated), all under one stand-in.
+    Returns how many courses, runs, profiles and master classes changed. Safe to run again: a
+    repeated erasure finds nobody and changes nothing. The person is blocked first, so no
+    application (and no late event of the trainers' projection) can bring them back while the
     stores are rewritten; a pass that still finds them (something slipped in) erases again. One
     random stand-in per erasure, kept in `erasures` until the end, so a crash half way resumes with
     the same stand-in instead of splitting the history over two.
@@ -281,7 +290,8 @@ async def erase_person(
         course_ids = await courses.involving(person_id)
         run_ids = await runs.involving(person_id) if runs is not None else []
         profiles = await trainers.involving(person_id) if trainers is not None else []
-        if not (course_ids or run_ids or profiles):
+        classes = await master_classes.involving(person_id) if master_classes is not None else []
+        if not (course_ids or run_ids or profiles or classes):
             if replacement is not None:
                 await erasures.finish(person_id)
             return len(changed)
@@ -296,6 +306,11 @@ async def erase_person(
                     changed.add(("cohort_run", cohort_id))
         if trainers is not None and profiles and await trainers.erase_from_history(person_id, replacement) > 0:
             changed.add(("trainer", replacement))
+        for master_class_id in classes:
+            if master_classes is not None and await master_classes.erase_person(
+                master_class_id, person_id, replacement
+            ):
+                changed.add(("master_class", master_class_id))
     raise RuntimeError(f"a person is still named in enrolment after {ERASURE_PASSES} erasure passes")
 
 

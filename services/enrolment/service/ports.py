@@ -130,3 +130,15 @@ class Erasures(Protocol):
     async def finish(self, person_id: str) -> None:
         """Forget the erasure (and with it the last link between the person and the stand-in)."""
         ...
+
+
+class MasterClassRecords(Protocol):
+    """What erasure needs of the master classes."""
+
+    async def involving(self, person_id: str) -> builtins.list[str]:
+        """Ids of the master classes whose state or history names the person."""
+        ...
+
+    async def erase_person(self, master_class_id: str, person_id: str, replacement: str) -> bool:
+        """Put `replacement` in the person's place in the master class, state and history; False if not there."""
+        ...

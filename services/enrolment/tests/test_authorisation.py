@@ -34,7 +34,7 @@ def cohort_body(now: datetime) -> dict[str, Any]:
 
 @pytest.mark.infra
 async def test_authorisation_matrix(servers: Servers) -> None:
-    settings = isolated(EnrolmentSettings, servers, "enrolment")
+    settings = isolated(EnrolmentSettings, servers, "enrolment", master_class_approval=True)
     service = bootstrap(settings)
     issuer = TestIssuer()
     issuer.trust(service.runtime)
@@ -215,6 +215,66 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         number = await certificate_number(owner)
         return Call("GET", f"/certificates/{number}.pdf", missing_path="/certificates/OWL-2026-none-none.pdf")
 
+    def master_class_body() -> dict[str, Any]:
+        return {
+            "title": "SQL window functions",
+            "language": "en",
+            "starts_at": (now[0] + timedelta(hours=1)).isoformat(),
+            "duration_minutes": 60,
+            "capacity": 5,
+        }
+
+    async def master_class(host: str = "setup-host", approved: bool = True, members: tuple[str, ...] = ()) -> str:
+        """A master class hosted by `host` (published unless `approved` is False) with `members` registered."""
+        created = await call("POST", "/master-classes", issuer.headers(host), master_class_body())
+        path = f"/master-classes/{created['id']}"
+        if approved:
+            await call("POST", f"{path}/approval", curator)
+        for member in members:
+            await call("POST", f"{path}/registrations", issuer.headers(member))
+        return path
+
+    async def held_master_class(host: str = "setup-host", members: tuple[str, ...] = ("mc-member",)) -> str:
+        path = await master_class(host, members=members)
+        now[0] += timedelta(hours=2)  # the session took place
+        await call("POST", f"{path}/held", issuer.headers(host))
+        return path
+
+    missing_master_class = "/master-classes/mc-none"
+
+    async def propose_master_class(owner: str) -> Call:
+        return Call("POST", "/master-classes", master_class_body())  # its start is an hour from the clock now
+
+    async def see_master_class(owner: str) -> Call:
+        return Call("GET", await master_class(owner, approved=False), missing_path=missing_master_class)
+
+    async def approve_master_class(owner: str) -> Call:
+        path = await master_class(approved=False)
+        return Call("POST", f"{path}/approval", missing_path=f"{missing_master_class}/approval")
+
+    async def register_master_class(owner: str) -> Call:
+        path = await master_class()
+        return Call("POST", f"{path}/registrations", missing_path=f"{missing_master_class}/registrations")
+
+    async def withdraw_master_class(owner: str) -> Call:
+        path = await master_class(members=(owner,))
+        missing = f"{missing_master_class}/registrations/{owner}"
+        return Call("DELETE", f"{path}/registrations/{owner}", missing_path=missing)
+
+    async def mark_held(owner: str) -> Call:
+        path = await master_class(owner, members=("mc-member",))
+        now[0] += timedelta(hours=2)
+        return Call("POST", f"{path}/held", missing_path=f"{missing_master_class}/held")
+
+    async def attach_recording(owner: str) -> Call:
+        path = await held_master_class(owner)
+        body = {"recording_url": "https://video.example.com/sql", "materials": []}
+        return Call("POST", f"{path}/recording", body, missing_path=f"{missing_master_class}/recording")
+
+    async def master_class_feedback(owner: str) -> Call:
+        path = await held_master_class(members=(owner,))
+        return Call("POST", f"{path}/feedback", {"score": 5}, missing_path=f"{missing_master_class}/feedback")
+
     cohort_path = "/courses/{course_id}/cohorts/{cohort_id}"
     await trainers.course_published(
         trainers.CoursePublished("known-trainer", "c-1", "Excel", None, ("sql",), datetime.now(UTC), "setup"),
@@ -248,6 +308,15 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         f"POST {cohort_path}/completion": completion,
         "GET /certificates/{number}": certificate,
         "GET /certificates/{number}.pdf": certificate_pdf,
+        "POST /master-classes": propose_master_class,
+        "GET /master-classes": about("GET", "/master-classes"),
+        "GET /master-classes/{master_class_id}": see_master_class,
+        "POST /master-classes/{master_class_id}/approval": approve_master_class,
+        "POST /master-classes/{master_class_id}/registrations": register_master_class,
+        "DELETE /master-classes/{master_class_id}/registrations/{person_id}": withdraw_master_class,
+        "POST /master-classes/{master_class_id}/held": mark_held,
+        "POST /master-classes/{master_class_id}/recording": attach_recording,
+        "POST /master-classes/{master_class_id}/feedback": master_class_feedback,
         "GET /privacy/people/{person_id}": about("GET", "/privacy/people/{person}"),
         "GET /privacy/audit": about("GET", "/privacy/audit?subject_id={person}"),
         "GET /health/live": about("GET", "/health/live"),
