@@ -578,6 +578,8 @@ HELPFUL_CREDITS_REVOKED = "com.owlery.mentoring.comment.credits_revoked.v1"
 HELPFUL_CREDITS_RESTORED = "com.owlery.mentoring.comment.credits_restored.v1"
 SOLUTION_PROMOTED = "com.owlery.mentoring.solution.promoted.v1"
 PRACTICAL_CHECK_RECORDED = "com.owlery.mentoring.practical_check.recorded.v1"
+MASTER_CLASS_HELD = "com.owlery.enrolment.master_class.held.v1"
+MASTER_CLASS_FEEDBACK_GIVEN = "com.owlery.enrolment.master_class.feedback_given.v1"
 MIN_MEETING_MINUTES = 15  # a two-minute "meeting" logged for points earns none
 
 # "Trainer ran a session" has no rule: no event says a session took place (attendance is marked
@@ -749,6 +751,24 @@ STARTING_RULES: tuple[Rule, ...] = (
         not_own="reviewer_id",
         title_ru="Практическая проверка пройдена",
         title_en="Practical check passed",
+    ),
+    # Master classes (issue 10): the host is credited once it is held, attendees for their feedback.
+    Rule(
+        "master-class-held",
+        MASTER_CLASS_HELD,
+        credits="host_id",
+        points=40,
+        title_ru="Проведён мастер-класс",
+        title_en="Ran a master class",
+    ),
+    Rule(
+        "master-class-feedback",
+        MASTER_CLASS_FEEDBACK_GIVEN,
+        credits="person_id",
+        points=2,
+        not_own="host_id",
+        title_ru="Отзыв о мастер-классе",
+        title_en="Feedback on a master class",
     ),
 )
 

@@ -309,3 +309,20 @@ async def test_an_erasure_hands_every_store_the_ledgers_stand_in() -> None:
     assert len(stand_ins) == 1
     assert {award.person_id for award in badges.awarded.values()} == stand_ins
     assert {title.person_id for title in titles.decided.values()} == stand_ins
+
+
+async def test_running_a_master_class_pays_its_host_and_feedback_pays_whoever_gave_it() -> None:
+    ledger, people, deeds = InMemoryLedger(), InMemoryPeople(), InMemoryDeeds()
+    held = deed(
+        "mc-held",
+        "com.owlery.enrolment.master_class.held.v1",
+        {"master_class_id": "mc1", "host_id": "hana", "title": "SQL", "duration_minutes": 60, "attendee_ids": ["ann"]},
+    )
+    feedback = "com.owlery.enrolment.master_class.feedback_given.v1"
+    given = deed("mc-feedback", feedback, {"master_class_id": "mc1", "host_id": "hana", "person_id": "ann"})
+    own = deed("mc-own", feedback, {"master_class_id": "mc1", "host_id": "hana", "person_id": "hana"})
+
+    await handlers.credit_deeds([(held, None), (given, None), (own, None)], ledger, deeds, people, RULES)
+
+    assert await ledger.balance("hana") == 40  # nothing for rating one's own master class
+    assert await ledger.balance("ann") == 2

@@ -46,6 +46,9 @@ class Template(StrEnum):
     CONCERN_RAISED = "concern_raised"
     COFFEE_PAIR = "coffee_pair"
     AUTHOR_REVEALED = "author_revealed"
+    MASTER_CLASS_REGISTERED = "master_class_registered"
+    MASTER_CLASS_WAITLISTED = "master_class_waitlisted"
+    MASTER_CLASS_PROMOTED = "master_class_promoted"
 
     @property
     def category(self) -> Category:
@@ -70,6 +73,9 @@ DEFAULT_CATEGORIES: dict[Template, Category] = {
     Template.CONCERN_RAISED: Category.CURATOR_ALERT,
     Template.COFFEE_PAIR: Category.PEER_LEARNING,
     Template.AUTHOR_REVEALED: Category.PRIVACY,
+    Template.MASTER_CLASS_REGISTERED: Category.ENROLMENT,
+    Template.MASTER_CLASS_WAITLISTED: Category.WAITLIST,
+    Template.MASTER_CLASS_PROMOTED: Category.ENROLMENT,
 }
 
 

@@ -334,3 +334,29 @@ async def test_coffee_partners_hear_of_each_other_and_a_revealed_author_is_told(
         "Random coffee this week: you and ann from your learning circle. Pick a time that suits you both."
     ]
     assert (await texts("mod", inbox, people))[1] == []
+
+
+async def test_master_class_registrations_and_promotions_reach_the_person_in_their_language_and_zone() -> None:
+    delivery = in_memory_delivery(NOW)
+    inbox, people = delivery.inbox, delivery.people
+    assert isinstance(inbox, InMemoryInbox) and isinstance(people, InMemoryPeople)
+    people.upsert("ann", locale="ru", time_zone="Europe/Moscow")
+    starts = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
+    await routed(
+        enrolment.MasterClassWaitlistedV1(master_class_id="mc1", person_id="ann", title="SQL за час", position=1),
+        "ev-1",
+        delivery,
+    )
+    await routed(
+        enrolment.MasterClassPromotedV1(master_class_id="mc1", person_id="ann", title="SQL за час", starts_at=starts),
+        "ev-2",
+        delivery,
+    )
+    zone = (await delivery.preferences_of("ann")).zone_name
+    rendered = [renderer.render(m.template, "ru", m.params, zone) for m in await inbox.messages("ann", 10, 0)]
+    assert rendered == [
+        "Освободилось место: вы записаны на мастер-класс «SQL за час», четверг, 10 декабря 2026, 15:00"
+        " (Europe/Moscow).",
+        "На мастер-классе «SQL за час» нет мест: вы в листе ожидания под номером 1 и получите первое"  # noqa: RUF001
+        " освободившееся место.",
+    ]
