@@ -12,12 +12,14 @@ from mentoring.domain.circle import Circle
 from mentoring.domain.coffee_round import CoffeeRound
 from mentoring.domain.concern import Concern
 from mentoring.domain.flag import Flag
+from mentoring.domain.knowledge import KnowledgeItem
 from mentoring.domain.library import LibraryEntry
 from mentoring.domain.pair import Pair
 from mentoring.domain.programme import Programme
 from mentoring.domain.task import Task
 from mentoring.entrypoints import consumers
-from mentoring.service import circles, pairs
+from mentoring.service import circles, knowledge, pairs
+from mentoring.service.knowledge import KnowledgeBase
 from mentoring.service.ports import Ports
 from shared.contracts import mentoring as contracts
 from shared.contracts.base import IntegrationEvent
@@ -67,6 +69,7 @@ AGGREGATES: dict[str, tuple[Callable[[str, Any], Any], tuple[str, ...]]] = {
     "flags": (Flag.from_state, ("flagged_by", "moderator_id")),
     "library": (LibraryEntry.from_state, ("author_id", "promoted_by")),
     "coffee_rounds": (CoffeeRound.from_state, ("pairs.first", "pairs.second", "left_out")),
+    "knowledge": (KnowledgeItem.from_state, ("owner_id", "reviewed_by")),
 }
 
 
@@ -84,6 +87,7 @@ class Mentoring:
     ports: Ports
     people: DirectoryCopy
     settings: MentoringSettings
+    knowledge: KnowledgeBase
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -132,18 +136,30 @@ def bootstrap(settings: MentoringSettings | None = None) -> Mentoring:
         coffee=repositories["coffee_rounds"],
         pseudonyms=pseudonyms,
         audit=runtime.audit,
+        knowledge=repositories["knowledge"],
     )
     service = Mentoring(
         runtime=runtime,
         ports=ports,
         people=people,
         settings=settings,
+        # The service's clock, read through the ports at each call: moving it moves the knowledge base's too.
+        knowledge=KnowledgeBase(
+            repositories["knowledge"], lambda: service.ports.clock(), settings.knowledge_review_days
+        ),
     )
-    consumers.register(runtime.consumer, ports=ports, people=people, audit=runtime.audit)
+    consumers.register(
+        runtime.consumer, ports=ports, people=people, audit=runtime.audit, knowledge_base=service.knowledge
+    )
     runtime.every(settings.health_check_seconds, lambda: pairs.check_health(service.ports), "pair-health")
     runtime.every(
         settings.coffee_check_seconds,
         lambda: circles.form_coffee_rounds(service.ports, settings.coffee_memory_weeks),
         "coffee-rounds",
+    )
+    runtime.every(
+        settings.knowledge_review_check_seconds,
+        lambda: knowledge.flag_stale(service.knowledge),
+        "knowledge-review",
     )
     return service

@@ -37,6 +37,12 @@ class MentoringSettings(ServiceSettings):
     max_weekly_tasks: int = Field(
         5, ge=1, le=20, description="Admin setting: the most tasks a circle may publish in a rolling week"
     )
+    knowledge_review_days: int = Field(
+        180, ge=1, le=3650, description="Default review period of a knowledge-base item, in days"
+    )
+    knowledge_review_check_seconds: float = Field(
+        3600.0, gt=0, description="How often knowledge-base items past their review period are flagged to their owners"
+    )
     clock_shift_hours: float = Field(
         0.0, description="Dev mode only: run the service's clock ahead, to try a programme's weeks in minutes"
     )

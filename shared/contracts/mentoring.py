@@ -610,3 +610,21 @@ class AuthorRevealedV1(_RestrictedCircleEvent):
     comment_id: str
     author_id: str
     moderator_id: str
+
+
+# ------------------------------------------------------------------------------------------ knowledge base
+
+
+class KnowledgeItemStaleV1(IntegrationEvent):
+    """A knowledge-base item's last review is older than its review period: its owner is asked to review it."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.knowledge.item_stale.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "item_id"
+
+    item_id: str
+    owner_id: str = Field(description="Who is asked to review the item")
+    title: str
+    item_type: Literal["solution", "brainstorm", "master_class", "conference_talk", "internship_report", "article"]
+    last_reviewed_at: datetime
+    review_days: int = Field(description="The item's review period in days")

@@ -9,6 +9,7 @@ from mentoring.domain.goals import GoalDraft
 from mentoring.domain.programme import Profile, Programme
 from mentoring.entrypoints import schemas as s
 from mentoring.entrypoints.circles_http import circles_router
+from mentoring.entrypoints.knowledge_http import knowledge_router
 from mentoring.entrypoints.policy import guardrails
 from mentoring.service import desk, handlers, pairs
 from mentoring.service.ports import Ports
@@ -383,7 +384,7 @@ def pairs_router(ports: Ports) -> APIRouter:
 def create_app(service: Mentoring | None = None) -> FastAPI:
     service = service or bootstrap()
     runtime, ports = service.runtime, service.ports
-    gatekeeper = runtime.gatekeeper(guardrails(ports), is_blocked=service.people.is_blocked)
+    gatekeeper = runtime.gatekeeper(guardrails(ports, service.knowledge), is_blocked=service.people.is_blocked)
     app = prepare_app(FastAPI(title="Owlery mentoring", version="0.2.0", lifespan=runtime.lifespan), gatekeeper)
     app.include_router(health_router({"database": runtime.database_ready, "broker": runtime.broker_ready}))
 
@@ -398,6 +399,7 @@ def create_app(service: Mentoring | None = None) -> FastAPI:
         desk_router(ports),
         pairs_router(ports),
         circles_router(ports, service.settings.max_weekly_tasks),
+        knowledge_router(service.knowledge),
     ):
         app.include_router(router)
     return app

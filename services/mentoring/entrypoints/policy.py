@@ -7,6 +7,7 @@ person who raised it and the curators.
 
 from mentoring.domain.circle import Circle, CircleRole
 from mentoring.service.handlers import load
+from mentoring.service.knowledge import KnowledgeBase
 from mentoring.service.ports import Ports
 from shared.auth.policy import OWN_RECORD, SIGNED_IN, Access, Guardrails, OwnershipRule, RequestFacts, allow, own_record
 from shared.auth.tokens import Principal
@@ -25,6 +26,7 @@ IN_CIRCLE = "member of this circle"
 FACILITATES = "facilitator of this circle"
 CHECKS = "reviewer, expert or facilitator of this circle"
 KEEPS_LIBRARY = "librarian or facilitator of this circle"
+OWNS_ITEM = "owner of this knowledge-base item"
 
 CURATOR = allow("curator", "admin", owner=CURATOR_OF_PROGRAMME)
 OWN = allow("employee", owner=OWN_RECORD)
@@ -110,6 +112,11 @@ POLICY: dict[str, Access] = {
         "employee", owner=KEEPS_LIBRARY, unless=["moderator"]
     ),
     "GET /library": SIGNED_IN,
+    # The knowledge base: anyone reads it; curators write articles; an item's owner (or a curator) reviews it.
+    "POST /knowledge/articles": allow("curator", "admin"),
+    "GET /knowledge/items": SIGNED_IN,
+    "GET /knowledge/items/{item_id}": SIGNED_IN,
+    "POST /knowledge/items/{item_id}/review": allow("employee", owner=OWNS_ITEM, unless=["curator", "admin"]),
     # Hidden content and the real authors of anonymous comments: moderators only, the reveal audited.
     "GET /moderation/flags": allow("moderator"),
     "POST /moderation/flags/{flag_id}/decision": allow("moderator"),
@@ -118,7 +125,7 @@ POLICY: dict[str, Access] = {
 }
 
 
-def ownership_rules(ports: Ports) -> dict[str, OwnershipRule]:
+def ownership_rules(ports: Ports, knowledge_base: KnowledgeBase | None = None) -> dict[str, OwnershipRule]:
     async def curator_of_programme(principal: Principal, facts: RequestFacts) -> bool:
         programme, _ = await load(ports.programmes, facts.path["programme_id"], "programme")
         return programme.is_curator(principal.person_id)
@@ -157,7 +164,14 @@ def ownership_rules(ports: Ports) -> dict[str, OwnershipRule]:
 
         return rule
 
+    async def owns_item(principal: Principal, facts: RequestFacts) -> bool:
+        if knowledge_base is None:
+            return False
+        item, _ = await load(knowledge_base.items, facts.path["item_id"], "item")
+        return item.owner_id == principal.person_id
+
     return {
+        OWNS_ITEM: owns_item,
         IN_CIRCLE: circle_role(),
         FACILITATES: circle_role(CircleRole.FACILITATOR),
         CHECKS: circle_role(CircleRole.REVIEWER, CircleRole.EXPERT, CircleRole.FACILITATOR),
@@ -173,5 +187,5 @@ def ownership_rules(ports: Ports) -> dict[str, OwnershipRule]:
     }
 
 
-def guardrails(ports: Ports) -> Guardrails:
-    return Guardrails(policy={**POLICY, **PRIVACY_POLICY}, rules=ownership_rules(ports))
+def guardrails(ports: Ports, knowledge_base: KnowledgeBase | None = None) -> Guardrails:
+    return Guardrails(policy={**POLICY, **PRIVACY_POLICY}, rules=ownership_rules(ports, knowledge_base))

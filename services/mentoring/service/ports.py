@@ -10,6 +10,7 @@ from mentoring.domain.circle import Circle
 from mentoring.domain.coffee_round import CoffeeRound
 from mentoring.domain.concern import Concern
 from mentoring.domain.flag import Flag
+from mentoring.domain.knowledge import KnowledgeItem
 from mentoring.domain.library import LibraryEntry
 from mentoring.domain.pair import Pair
 from mentoring.domain.programme import Programme
@@ -120,3 +121,5 @@ class Ports:
     coffee: Repository[CoffeeRound]
     pseudonyms: Pseudonymizer
     audit: Audit
+    knowledge: "Repository[KnowledgeItem] | None" = None
+    """The knowledge base's items (owners and reviewers are people an erasure replaces)."""

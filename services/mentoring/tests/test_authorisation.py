@@ -545,6 +545,27 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         return Call("POST", f"/tasks/{task_id}{suffix}", body, missing_path=MISSING_TASK + suffix)
 
     P, C, T = "/programmes/{programme_id}", "/circles/{circle_id}", "/tasks/{task_id}"
+    # --- the knowledge base -----------------------------------------------------------------------
+
+    def article_body(owner: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"article_id": f"a-{_short()}", "title": "SQL", "language": "en", "tags": ["sql"]}
+        return body if owner is None else {**body, "owner_id": owner}
+
+    async def write_article(owner: str) -> Call:
+        return Call("POST", "/knowledge/articles", article_body())
+
+    async def article_of(owner: str) -> str:
+        created = await call("POST", "/knowledge/articles", curator(setup_curator), article_body(owner))
+        return str(created["id"])
+
+    async def read_item(owner: str) -> Call:
+        item_id = await article_of(owner)
+        return Call("GET", f"/knowledge/items/{item_id}", missing_path="/knowledge/items/does-not-exist")
+
+    async def review_item(owner: str) -> Call:
+        item_id = await article_of(owner)
+        return Call("POST", f"/knowledge/items/{item_id}/review", missing_path="/knowledge/items/does-not-exist/review")
+
     examples: dict[str, Example] = {
         "POST /programmes": about("POST", "/programmes", {"title": "Peer mentoring", "kind": "peer"}),
         f"GET {P}": get_programme,
@@ -622,6 +643,10 @@ async def test_authorisation_matrix(servers: Servers) -> None:
             "POST", "/solutions/{solution}/promotion", {"title": "Late payers", "summary": "A rule", "tags": ["crm"]}
         ),
         "GET /library": about("GET", "/library?text=reminder&tag=crm"),
+        "POST /knowledge/articles": write_article,
+        "GET /knowledge/items": about("GET", "/knowledge/items?q=sql&tag=sql&type=article&language=en"),
+        "GET /knowledge/items/{item_id}": read_item,
+        "POST /knowledge/items/{item_id}/review": review_item,
         "GET /moderation/flags": moderating(moderation_queue),
         "POST /moderation/flags/{flag_id}/decision": moderating(decide_flag),
         f"GET {T}/items/{{item_id}}": moderating(stored_item),
