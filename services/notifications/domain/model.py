@@ -49,6 +49,7 @@ class Template(StrEnum):
     MASTER_CLASS_REGISTERED = "master_class_registered"
     MASTER_CLASS_WAITLISTED = "master_class_waitlisted"
     MASTER_CLASS_PROMOTED = "master_class_promoted"
+    KNOWLEDGE_ITEM_STALE = "knowledge_item_stale"
 
     @property
     def category(self) -> Category:
@@ -76,6 +77,7 @@ DEFAULT_CATEGORIES: dict[Template, Category] = {
     Template.MASTER_CLASS_REGISTERED: Category.ENROLMENT,
     Template.MASTER_CLASS_WAITLISTED: Category.WAITLIST,
     Template.MASTER_CLASS_PROMOTED: Category.ENROLMENT,
+    Template.KNOWLEDGE_ITEM_STALE: Category.PEER_LEARNING,
 }
 
 

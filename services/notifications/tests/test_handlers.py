@@ -360,3 +360,22 @@ async def test_master_class_registrations_and_promotions_reach_the_person_in_the
         "На мастер-классе «SQL за час» нет мест: вы в листе ожидания под номером 1 и получите первое"  # noqa: RUF001
         " освободившееся место.",
     ]
+
+
+async def test_the_owner_of_a_stale_knowledge_item_is_asked_to_review_it() -> None:
+    delivery = in_memory_delivery(NOW)
+    inbox, people = delivery.inbox, delivery.people
+    assert isinstance(inbox, InMemoryInbox) and isinstance(people, InMemoryPeople)
+    stale = mentoring.KnowledgeItemStaleV1(
+        item_id="k1",
+        owner_id="olga",
+        title="Как писать тест-кейсы",
+        item_type="article",
+        last_reviewed_at=datetime(2026, 5, 1, 9, 0, tzinfo=UTC),
+        review_days=180,
+    )
+    await routed(stale, "ev-stale", delivery)
+    assert (await texts("olga", inbox, people))[1] == [
+        "Your knowledge-base item «Как писать тест-кейсы» was last reviewed Friday, 1 May 2026, 09:00 (UTC), more"
+        " than 180 days ago: please check it is still right and mark it reviewed."
+    ]
