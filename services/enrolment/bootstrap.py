@@ -4,8 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from enrolment.adapters import cohort_runs, master_classes, trainers
+from enrolment.adapters import cohort_runs, conferences, master_classes, trainers
 from enrolment.adapters.cohort_runs import MongoCohortRuns
+from enrolment.adapters.conferences import MongoConferences
 from enrolment.adapters.master_classes import MongoMasterClasses
 from enrolment.adapters.repository import MongoCourseRepository
 from enrolment.adapters.trainers import MongoTrainerProfiles
@@ -36,6 +37,7 @@ class Enrolment:
     clock: Callable[[], datetime]
     """Now, as the service sees it (dev mode may run ahead, see settings.clock_shift_hours)."""
     master_classes: MongoMasterClasses
+    conferences: MongoConferences
     master_class_approval: bool = False
     """A curator approves each master class before it is published (settings.master_class_approval)."""
 
@@ -52,6 +54,7 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
             "trainer_debuts",
             cohort_runs.OUTBOX_COLLECTION,
             master_classes.OUTBOX_COLLECTION,
+            conferences.OUTBOX_COLLECTION,
         ],
     )
     shift = timedelta(hours=settings.clock_shift_hours)
@@ -67,6 +70,7 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
         runs=cohort_runs.build(runtime),
         clock=lambda: datetime.now(UTC) + shift,
         master_classes=master_classes.build(runtime),
+        conferences=conferences.build(runtime),
         master_class_approval=settings.master_class_approval,
     )
     runtime.every(
@@ -80,6 +84,7 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
         runs=service.runs,
         trainers=service.trainers,
         master_classes=service.master_classes,
+        conferences=service.conferences,
         audit=runtime.audit,
     )
     register_trainer_projection(runtime.consumer, service.trainers)

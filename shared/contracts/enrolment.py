@@ -517,3 +517,155 @@ class MasterClassFeedbackGivenV1(IntegrationEvent):
     master_class_id: str
     host_id: str
     person_id: str = Field(description="Who gave feedback (to credit them), never linked to the score")
+
+
+# --- internal conferences -------------------------------------------------------------------------------
+
+
+class ConferenceCreatedV1(IntegrationEvent):
+    """A curator or HR admin created a conference; its call for speakers is open."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.conference.created.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "conference_id"
+
+    conference_id: str
+    title: str
+    starts_on: str = Field(description="First day (ISO date, in the conference's time zone)")
+    ends_on: str = Field(description="Last day (ISO date)")
+    tracks: list[str] = Field(default_factory=list)
+    committee_ids: list[str] = Field(default_factory=list, description="The programme committee (curators)")
+    chair_id: str = Field(description="The committee member who accepts, rejects and schedules")
+    created_by: str
+
+
+class ConferenceProposalSubmittedV1(IntegrationEvent):
+    """An employee proposed a talk to a conference's call for speakers."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.conference.proposal_submitted.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "conference_id"
+
+    conference_id: str
+    proposal_id: str
+    speaker_id: str
+    title: str
+    level: Literal["beginner", "intermediate", "advanced"]
+    competencies: list[str] = Field(default_factory=list)
+
+
+class ConferenceProposalScoredV1(IntegrationEvent):
+    """A committee member scored a proposal (the scores stay inside the committee: blind review)."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.conference.proposal_scored.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "conference_id"
+
+    conference_id: str
+    proposal_id: str
+    member_id: str
+
+
+class ConferenceProposalDecidedV1(IntegrationEvent):
+    """The chair accepted or rejected a proposal, with a message for the speaker."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.conference.proposal_decided.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "conference_id"
+
+    conference_id: str
+    proposal_id: str
+    speaker_id: str
+    title: str
+    decision: Literal["accepted", "rejected"]
+    message: str = Field(description="The chair's words to the speaker")
+    decided_by: str
+
+
+class ConferenceTalkScheduledV1(IntegrationEvent):
+    """The chair placed an accepted talk in a slot (track, room, start, duration)."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.conference.talk_scheduled.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "conference_id"
+
+    conference_id: str
+    talk_id: str
+    speaker_id: str
+    title: str
+    track: str
+    room: str
+    starts_at: datetime
+    duration_minutes: int = Field(ge=1)
+
+
+class ConferenceProgrammePublishedV1(IntegrationEvent):
+    """The chair published the programme: the call is closed, registration per talk is open."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.conference.programme_published.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "conference_id"
+
+    conference_id: str
+    title: str
+    talk_ids: list[str] = Field(default_factory=list)
+    speaker_ids: list[str] = Field(default_factory=list, description="Who speaks (for speaking rewards)")
+
+
+class ConferenceTalkRegisteredV1(IntegrationEvent):
+    """Someone registered for one talk of a published programme."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.conference.talk_registered.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "conference_id"
+
+    conference_id: str
+    talk_id: str
+    person_id: str
+    title: str
+    starts_at: datetime
+
+
+class ConferenceTalkAttendedV1(IntegrationEvent):
+    """The speaker or the chair marked a registered person as present at a talk."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.conference.talk_attended.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "conference_id"
+
+    conference_id: str
+    talk_id: str
+    person_id: str
+    speaker_id: str
+    competencies: list[str] = Field(default_factory=list)
+
+
+class ConferenceTalkFeedbackGivenV1(IntegrationEvent):
+    """An attendee rated a talk (once; the score stays in enrolment)."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.conference.talk_feedback_given.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "conference_id"
+
+    conference_id: str
+    talk_id: str
+    speaker_id: str
+    person_id: str
+
+
+class ConferenceTalkRecordingAttachedV1(IntegrationEvent):
+    """The speaker attached the recording and slides of a given talk (for the knowledge base)."""
+
+    ce_type: ClassVar[str] = "com.owlery.enrolment.conference.talk_recording_attached.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "conference_id"
+
+    conference_id: str
+    talk_id: str
+    speaker_id: str
+    title: str
+    abstract: str
+    language: Locale
+    competencies: list[str] = Field(default_factory=list)
+    recording_url: str
+    slides_url: str | None = None

@@ -6,8 +6,15 @@ from fastapi import APIRouter, Depends, FastAPI, Query
 
 from enrolment.bootstrap import Enrolment, bootstrap
 from enrolment.entrypoints.cohorts_http import COHORT_POLICY, cohort_ownership_rules, cohort_router
+from enrolment.entrypoints.conferences_http import conference_router
 from enrolment.entrypoints.master_classes_http import master_class_router
-from enrolment.entrypoints.policy import MASTER_CLASS_POLICY, guardrails, master_class_ownership_rules
+from enrolment.entrypoints.policy import (
+    CONFERENCE_POLICY,
+    MASTER_CLASS_POLICY,
+    conference_ownership_rules,
+    guardrails,
+    master_class_ownership_rules,
+)
 from enrolment.entrypoints.schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -183,6 +190,7 @@ def create_app(service: Enrolment | None = None) -> FastAPI:
         (TRAINERS_POLICY, {}),
         (COHORT_POLICY, cohort_ownership_rules(service.runs, rosters)),
         (MASTER_CLASS_POLICY, master_class_ownership_rules(service.master_classes)),
+        (CONFERENCE_POLICY, conference_ownership_rules(service.conferences)),
     )
     gatekeeper = runtime.gatekeeper(policy, is_blocked=service.people.is_blocked)
     app = prepare_app(FastAPI(title="Owlery enrolment", version="0.2.0", lifespan=runtime.lifespan), gatekeeper)
@@ -200,6 +208,7 @@ def create_app(service: Enrolment | None = None) -> FastAPI:
     app.include_router(
         master_class_router(service.master_classes, lambda: service.clock(), service.master_class_approval)
     )
+    app.include_router(conference_router(service.conferences, lambda: service.clock()))
     return app
 
 

@@ -3,8 +3,10 @@
 from collections.abc import Mapping
 
 from enrolment.domain.model import CourseStatus
+from enrolment.service import conferences as conference_use
 from enrolment.service import handlers
 from enrolment.service import master_classes as master_class_use
+from enrolment.service.conferences import Conferences
 from enrolment.service.master_classes import MasterClasses
 from enrolment.service.ports import CourseRepository
 from shared.auth.policy import OWN_RECORD, SIGNED_IN, Access, Guardrails, OwnershipRule, RequestFacts, allow, own_record
@@ -104,6 +106,66 @@ def master_class_ownership_rules(master_classes: MasterClasses) -> dict[str, Own
         return found.status != "proposed" or principal.person_id == found.host_id
 
     return {HOST: host, REGISTERED: registered, SEES_MASTER_CLASS: sees}
+
+
+# --- conferences (routes in conferences_http.py) ----------------------------------------------------------
+
+CONFERENCE = "/conferences/{conference_id}"
+PROPOSAL = f"{CONFERENCE}/proposals/{{proposal_id}}"
+TALK = f"{CONFERENCE}/talks/{{talk_id}}"
+
+COMMITTEE = "programme committee of this conference"
+CHAIR = "chair of this conference"
+SPEAKER = "speaker of this talk"
+SPEAKER_OR_CHAIR = "speaker of this talk, or the chair"
+ATTENDED = "attended this talk"
+
+CONFERENCE_POLICY: dict[str, Access] = {
+    "POST /conferences": allow("curator", "hr_admin"),
+    f"GET {CONFERENCE}": SIGNED_IN,
+    f"POST {CONFERENCE}/proposals": SIGNED_IN,
+    # Blind review: even admins do not read scores; a member reads them after scoring (else 403).
+    f"POST {PROPOSAL}/scores": allow(EMPLOYEE, owner=COMMITTEE),
+    f"GET {PROPOSAL}/scores": allow(EMPLOYEE, owner=COMMITTEE),
+    f"POST {PROPOSAL}/decision": allow(EMPLOYEE, owner=CHAIR),
+    f"PUT {PROPOSAL}/slot": allow(EMPLOYEE, owner=CHAIR),
+    f"POST {CONFERENCE}/programme": allow(EMPLOYEE, owner=CHAIR),
+    f"POST {TALK}/registrations": SIGNED_IN,
+    f"POST {TALK}/attendance": allow(EMPLOYEE, owner=SPEAKER_OR_CHAIR),
+    f"POST {TALK}/feedback": allow(EMPLOYEE, owner=ATTENDED),
+    f"POST {TALK}/recording": allow(EMPLOYEE, owner=SPEAKER),
+}
+
+
+def conference_ownership_rules(conferences: Conferences) -> dict[str, OwnershipRule]:
+    """The rules CONFERENCE_POLICY names; unknown conferences, proposals and talks are 404."""
+
+    async def committee(principal: Principal, facts: RequestFacts) -> bool:
+        found = await conference_use.get(conferences, facts.path["conference_id"])
+        return found.is_member(principal.person_id)
+
+    async def chair(principal: Principal, facts: RequestFacts) -> bool:
+        found = await conference_use.get(conferences, facts.path["conference_id"])
+        return found.is_chair(principal.person_id)
+
+    async def speaker(principal: Principal, facts: RequestFacts) -> bool:
+        found = await conference_use.get(conferences, facts.path["conference_id"])
+        return found.talk(facts.path["talk_id"]).speaker_id == principal.person_id
+
+    async def speaker_or_chair(principal: Principal, facts: RequestFacts) -> bool:
+        return await chair(principal, facts) or await speaker(principal, facts)
+
+    async def attended(principal: Principal, facts: RequestFacts) -> bool:
+        found = await conference_use.get(conferences, facts.path["conference_id"])
+        return principal.person_id in found.talk(facts.path["talk_id"]).attended
+
+    return {
+        COMMITTEE: committee,
+        CHAIR: chair,
+        SPEAKER: speaker,
+        SPEAKER_OR_CHAIR: speaker_or_chair,
+        ATTENDED: attended,
+    }
 
 
 def guardrails(

@@ -25,6 +25,7 @@ from enrolment.domain.schedule import Slot
 from enrolment.domain.trainers import Trainer
 from enrolment.service.ports import (
     CohortRunRecords,
+    ConferenceRecords,
     CourseRepository,
     Erasures,
     MasterClassRecords,
@@ -266,12 +267,14 @@ async def erase_person(
     runs: CohortRunRecords | None = None,
     trainers: TrainerRecords | None = None,
     master_classes: MasterClassRecords | None = None,
+    conferences: ConferenceRecords | None = None,
 ) -> int:
     """Put a former employee in the person's place everywhere enrolment holds them, state and history alike.
 
     Courses (applications, seats, queues), cohort runs (membership, attendance, homework, comments,
     feedback, completion, certificates; as a member or as the trainer), the trainer's profile and
-    debut, and master classes (hosted, registered, waiting, attended, rated), all under one stand-in.
+    debut, master classes (hosted, registered, waiting, attended, rated) and conferences (committee,
+    chair, speaker, scores, seats, attendance, feedback), all under one stand-in.
     Returns how many courses, runs, profiles and master classes changed. Safe to run again: a
     repeated erasure finds nobody and changes nothing. The person is blocked first, so no
     application (and no late event of the trainers' projection) can bring them back while the
@@ -291,7 +294,8 @@ async def erase_person(
         run_ids = await runs.involving(person_id) if runs is not None else []
         profiles = await trainers.involving(person_id) if trainers is not None else []
         classes = await master_classes.involving(person_id) if master_classes is not None else []
-        if not (course_ids or run_ids or profiles or classes):
+        conference_ids = await conferences.involving(person_id) if conferences is not None else []
+        if not (course_ids or run_ids or profiles or classes or conference_ids):
             if replacement is not None:
                 await erasures.finish(person_id)
             return len(changed)
@@ -311,6 +315,9 @@ async def erase_person(
                 master_class_id, person_id, replacement
             ):
                 changed.add(("master_class", master_class_id))
+        for conference_id in conference_ids:
+            if conferences is not None and await conferences.erase_person(conference_id, person_id, replacement):
+                changed.add(("conference", conference_id))
     raise RuntimeError(f"a person is still named in enrolment after {ERASURE_PASSES} erasure passes")
 
 

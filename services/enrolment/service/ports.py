@@ -142,3 +142,15 @@ class MasterClassRecords(Protocol):
     async def erase_person(self, master_class_id: str, person_id: str, replacement: str) -> bool:
         """Put `replacement` in the person's place in the master class, state and history; False if not there."""
         ...
+
+
+class ConferenceRecords(Protocol):
+    """What erasure needs of the conferences."""
+
+    async def involving(self, person_id: str) -> builtins.list[str]:
+        """Ids of the conferences whose state or history names the person."""
+        ...
+
+    async def erase_person(self, conference_id: str, person_id: str, replacement: str) -> bool:
+        """Put `replacement` in the person's place in the conference, state and history; False if not there."""
+        ...

@@ -275,6 +275,108 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         path = await held_master_class(members=(owner,))
         return Call("POST", f"{path}/feedback", {"score": 5}, missing_path=f"{missing_master_class}/feedback")
 
+    # --- conferences ---------------------------------------------------------------------------------------
+    def conference_body(chair: str = "setup-chair", members: tuple[str, ...] = ()) -> dict[str, Any]:
+        first = (now[0] + timedelta(days=5)).date()
+        return {
+            "title": "Dev Days",
+            "starts_on": first.isoformat(),
+            "ends_on": first.isoformat(),
+            "time_zone": "UTC",
+            "tracks": ["main"],
+            "rooms": [{"name": "Hall", "capacity": 10}],
+            "committee_ids": [chair, *members],
+            "chair_id": chair,
+        }
+
+    talk_idea = {"title": "Outbox", "abstract": "Once", "level": "beginner", "competencies": ["kafka"]}
+    scores = {"scores": {"relevance": 4, "novelty": 4, "clarity": 4}}
+    missing_conference = "/conferences/conf-none"
+
+    async def conference(
+        stage: str, chair: str = "setup-chair", members: tuple[str, ...] = (), speaker: str = "setup-speaker"
+    ) -> tuple[str, str]:
+        """A conference brought to `stage` (proposed, accepted, scheduled, published, held): path, proposal id."""
+        chairing = issuer.headers(chair)
+        path = f"/conferences/{(await call('POST', '/conferences', curator, conference_body(chair, members)))['id']}"
+        proposal = (await call("POST", f"{path}/proposals", issuer.headers(speaker), talk_idea))["id"]
+        if stage == "proposed":
+            return path, proposal
+        await call("POST", f"{path}/proposals/{proposal}/decision", chairing, {"accept": True, "message": "ok"})
+        if stage == "accepted":
+            return path, proposal
+        starts = datetime.fromisoformat(conference_body()["starts_on"]).replace(hour=10, tzinfo=UTC)
+        slot = {"track": "main", "room": "Hall", "starts_at": starts.isoformat(), "duration_minutes": 45}
+        await call("PUT", f"{path}/proposals/{proposal}/slot", chairing, slot)
+        if stage == "scheduled":
+            return path, proposal
+        await call("POST", f"{path}/programme", chairing)
+        return path, proposal
+
+    async def held_talk(speaker: str = "setup-speaker", attendee: str = "att-1") -> str:
+        path, talk = await conference("published", speaker=speaker)
+        await call("POST", f"{path}/talks/{talk}/registrations", issuer.headers(attendee))
+        now[0] += timedelta(days=10)
+        await call("POST", f"{path}/talks/{talk}/attendance", issuer.headers("setup-chair"), {"person_ids": [attendee]})
+        return f"{path}/talks/{talk}"
+
+    async def see_conference(owner: str) -> Call:
+        path, _ = await conference("proposed")
+        return Call("GET", path, missing_path=missing_conference)
+
+    async def propose_talk(owner: str) -> Call:
+        path, _ = await conference("proposed")
+        return Call("POST", f"{path}/proposals", talk_idea, missing_path=f"{missing_conference}/proposals")
+
+    async def score_proposal(owner: str) -> Call:
+        path, proposal = await conference("proposed", members=(owner,))
+        missing = f"{missing_conference}/proposals/p-1/scores"
+        return Call("POST", f"{path}/proposals/{proposal}/scores", scores, missing_path=missing)
+
+    async def read_scores(owner: str) -> Call:
+        path, proposal = await conference("proposed", members=(owner,))
+        await call("POST", f"{path}/proposals/{proposal}/scores", issuer.headers(owner), scores)
+        missing = f"{missing_conference}/proposals/p-1/scores"
+        return Call("GET", f"{path}/proposals/{proposal}/scores", missing_path=missing)
+
+    async def decide_proposal(owner: str) -> Call:
+        path, proposal = await conference("proposed", chair=owner)
+        body = {"accept": False, "message": "Not this year"}
+        missing = f"{missing_conference}/proposals/p-1/decision"
+        return Call("POST", f"{path}/proposals/{proposal}/decision", body, missing_path=missing)
+
+    async def place_talk(owner: str) -> Call:
+        path, proposal = await conference("accepted", chair=owner)
+        starts = datetime.fromisoformat(conference_body()["starts_on"]).replace(hour=12, tzinfo=UTC)
+        slot = {"track": "main", "room": "Hall", "starts_at": starts.isoformat(), "duration_minutes": 30}
+        missing = f"{missing_conference}/proposals/p-1/slot"
+        return Call("PUT", f"{path}/proposals/{proposal}/slot", slot, missing_path=missing)
+
+    async def publish_programme(owner: str) -> Call:
+        path, _ = await conference("scheduled", chair=owner)
+        return Call("POST", f"{path}/programme", missing_path=f"{missing_conference}/programme")
+
+    async def register_talk(owner: str) -> Call:
+        path, talk = await conference("published")
+        missing = f"{missing_conference}/talks/p-1/registrations"
+        return Call("POST", f"{path}/talks/{talk}/registrations", missing_path=missing)
+
+    async def talk_attendance(owner: str) -> Call:
+        path, talk = await conference("published", speaker=owner)
+        await call("POST", f"{path}/talks/{talk}/registrations", issuer.headers("att-1"))
+        now[0] += timedelta(days=10)
+        missing = f"{missing_conference}/talks/p-1/attendance"
+        return Call("POST", f"{path}/talks/{talk}/attendance", {"person_ids": ["att-1"]}, missing_path=missing)
+
+    async def talk_feedback(owner: str) -> Call:
+        talk = await held_talk(attendee=owner)
+        return Call("POST", f"{talk}/feedback", {"score": 5}, missing_path=f"{missing_conference}/talks/p-1/feedback")
+
+    async def talk_recording(owner: str) -> Call:
+        talk = await held_talk(speaker=owner)
+        body = {"recording_url": "https://video.example/t", "slides_url": "https://slides.example/t"}
+        return Call("POST", f"{talk}/recording", body, missing_path=f"{missing_conference}/talks/p-1/recording")
+
     cohort_path = "/courses/{course_id}/cohorts/{cohort_id}"
     await trainers.course_published(
         trainers.CoursePublished("known-trainer", "c-1", "Excel", None, ("sql",), datetime.now(UTC), "setup"),
@@ -317,6 +419,18 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         "POST /master-classes/{master_class_id}/held": mark_held,
         "POST /master-classes/{master_class_id}/recording": attach_recording,
         "POST /master-classes/{master_class_id}/feedback": master_class_feedback,
+        "POST /conferences": about("POST", "/conferences", conference_body()),
+        "GET /conferences/{conference_id}": see_conference,
+        "POST /conferences/{conference_id}/proposals": propose_talk,
+        "POST /conferences/{conference_id}/proposals/{proposal_id}/scores": score_proposal,
+        "GET /conferences/{conference_id}/proposals/{proposal_id}/scores": read_scores,
+        "POST /conferences/{conference_id}/proposals/{proposal_id}/decision": decide_proposal,
+        "PUT /conferences/{conference_id}/proposals/{proposal_id}/slot": place_talk,
+        "POST /conferences/{conference_id}/programme": publish_programme,
+        "POST /conferences/{conference_id}/talks/{talk_id}/registrations": register_talk,
+        "POST /conferences/{conference_id}/talks/{talk_id}/attendance": talk_attendance,
+        "POST /conferences/{conference_id}/talks/{talk_id}/feedback": talk_feedback,
+        "POST /conferences/{conference_id}/talks/{talk_id}/recording": talk_recording,
         "GET /privacy/people/{person_id}": about("GET", "/privacy/people/{person}"),
         "GET /privacy/audit": about("GET", "/privacy/audit?subject_id={person}"),
         "GET /health/live": about("GET", "/health/live"),
