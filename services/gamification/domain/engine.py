@@ -579,6 +579,7 @@ HELPFUL_CREDITS_RESTORED = "com.owlery.mentoring.comment.credits_restored.v1"
 SOLUTION_PROMOTED = "com.owlery.mentoring.solution.promoted.v1"
 PRACTICAL_CHECK_RECORDED = "com.owlery.mentoring.practical_check.recorded.v1"
 MASTER_CLASS_HELD = "com.owlery.enrolment.master_class.held.v1"
+CONFERENCE_PROGRAMME_PUBLISHED = "com.owlery.enrolment.conference.programme_published.v1"
 MASTER_CLASS_FEEDBACK_GIVEN = "com.owlery.enrolment.master_class.feedback_given.v1"
 MIN_MEETING_MINUTES = 15  # a two-minute "meeting" logged for points earns none
 
@@ -752,7 +753,8 @@ STARTING_RULES: tuple[Rule, ...] = (
         title_ru="Практическая проверка пройдена",
         title_en="Practical check passed",
     ),
-    # Master classes (issue 10): the host is credited once it is held, attendees for their feedback.
+    # Master classes and conferences (issue 10): the host once it is held, each speaker once the programme is
+    # published, attendees for their feedback.
     Rule(
         "master-class-held",
         MASTER_CLASS_HELD,
@@ -760,6 +762,14 @@ STARTING_RULES: tuple[Rule, ...] = (
         points=40,
         title_ru="Проведён мастер-класс",
         title_en="Ran a master class",
+    ),
+    Rule(
+        "conference-speaker",
+        CONFERENCE_PROGRAMME_PUBLISHED,
+        credits="speaker_ids",
+        points=60,
+        title_ru="Доклад на внутренней конференции",
+        title_en="Speaking at an internal conference",
     ),
     Rule(
         "master-class-feedback",

@@ -326,3 +326,20 @@ async def test_running_a_master_class_pays_its_host_and_feedback_pays_whoever_ga
 
     assert await ledger.balance("hana") == 40  # nothing for rating one's own master class
     assert await ledger.balance("ann") == 2
+
+
+async def test_every_speaker_of_a_published_conference_programme_is_credited_once() -> None:
+    ledger, people, deeds = InMemoryLedger(), InMemoryPeople(), InMemoryDeeds()
+    published = deed(
+        "conf-published",
+        "com.owlery.enrolment.conference.programme_published.v1",
+        {
+            "conference_id": "cf1",
+            "title": "DevDays",
+            "talk_ids": ["t1", "t2", "t3"],
+            "speaker_ids": ["ann", "bob", "ann"],
+        },
+    )
+    for _ in range(2):  # redelivered
+        await handlers.credit_deeds([(published, None)], ledger, deeds, people, RULES)
+    assert (await ledger.balance("ann"), await ledger.balance("bob")) == (60, 60)

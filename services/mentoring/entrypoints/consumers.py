@@ -4,7 +4,7 @@ from mentoring.service import handlers, knowledge
 from mentoring.service.knowledge import KnowledgeBase
 from mentoring.service.ports import Ports
 from shared.audit import AuditLog
-from shared.contracts.enrolment import MasterClassRecordingAttachedV1
+from shared.contracts.enrolment import ConferenceTalkRecordingAttachedV1, MasterClassRecordingAttachedV1
 from shared.contracts.mentoring import SolutionPromotedV1
 from shared.messaging.cloudevents import Envelope
 from shared.messaging.consumer import ReliableConsumer
@@ -30,7 +30,7 @@ def register(
 
 
 def register_knowledge_base(consumer: ReliableConsumer, *, ports: Ports, knowledge_base: KnowledgeBase) -> None:
-    """Items of the knowledge base from events: master-class recordings, and our own promoted solutions."""
+    """Items of the knowledge base from events: master-class and conference-talk recordings, our promoted solutions."""
 
     async def master_class_recorded(event: MasterClassRecordingAttachedV1, _: Envelope) -> None:
         await knowledge.master_class_recorded(knowledge_base, event)
@@ -42,5 +42,9 @@ def register_knowledge_base(consumer: ReliableConsumer, *, ports: Ports, knowled
         if circle.join_policy.value == "open":
             await knowledge.solution_promoted(knowledge_base, entry)
 
+    async def conference_talk_recorded(event: ConferenceTalkRecordingAttachedV1, _: Envelope) -> None:
+        await knowledge.conference_talk_recorded(knowledge_base, event)
+
     consumer.on(MasterClassRecordingAttachedV1, master_class_recorded)
+    consumer.on(ConferenceTalkRecordingAttachedV1, conference_talk_recorded)
     consumer.on(SolutionPromotedV1, solution_promoted)

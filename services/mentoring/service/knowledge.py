@@ -15,11 +15,12 @@ from mentoring.domain.library import LibraryEntry
 from mentoring.service.handlers import change, load
 from mentoring.service.ports import Repository
 from shared.concurrency import ConcurrencyConflict
-from shared.contracts.enrolment import MasterClassRecordingAttachedV1
+from shared.contracts.enrolment import ConferenceTalkRecordingAttachedV1, MasterClassRecordingAttachedV1
 from shared.errors import Conflict, Forbidden
 
 ARTICLES = "knowledge"  # the source service of articles written in the knowledge base itself
 ENROLMENT_MASTER_CLASSES = "enrolment.master_class"
+ENROLMENT_CONFERENCE_TALKS = "enrolment.conference_talk"
 CIRCLE_LIBRARY = "mentoring.library"
 
 
@@ -96,6 +97,24 @@ async def master_class_recorded(kb: KnowledgeBase, event: MasterClassRecordingAt
         review_days=kb.review_days,
         now=kb.clock(),
         links=[event.recording_url, *event.materials],
+    )
+    return await add_from_source(kb, item)
+
+
+async def conference_talk_recorded(kb: KnowledgeBase, event: ConferenceTalkRecordingAttachedV1) -> bool:
+    """A conference talk's recording and slides become an item owned by its speaker."""
+    item = KnowledgeItem.create(
+        item_type=ItemType.CONFERENCE_TALK,
+        title=event.title,
+        summary=event.abstract,
+        language=event.language,
+        tags=event.competencies,
+        owner_id=event.speaker_id,
+        source_service=ENROLMENT_CONFERENCE_TALKS,
+        source_id=event.talk_id,
+        review_days=kb.review_days,
+        now=kb.clock(),
+        links=[event.recording_url, *([event.slides_url] if event.slides_url else [])],
     )
     return await add_from_source(kb, item)
 

@@ -15,7 +15,7 @@ from mentoring.entrypoints.http import create_app
 from mentoring.service import knowledge
 from shared.auth.testing import TestIssuer
 from shared.contracts import directory
-from shared.contracts.enrolment import MasterClassRecordingAttachedV1
+from shared.contracts.enrolment import ConferenceTalkRecordingAttachedV1, MasterClassRecordingAttachedV1
 from shared.messaging.cloudevents import OutboxEvent
 from tests.support.infra import Servers, isolated, remove
 from tests.support.kafka import deliver
@@ -92,6 +92,22 @@ async def test_articles_and_recordings_are_found_flagged_stale_and_reviewed(sett
         item = (await client.get(f"/knowledge/items/{master_class_id}", headers=issuer.headers(reader))).json()
         assert (item["owner_id"], item["type"]) == (host, "master_class")
         assert item["links"] == ["https://video.example/mc", "https://slides.example/mc"]
+
+        # A conference talk's recording becomes its speaker's item, found by its Russian text.
+        talk_tag = "talk-" + _short()
+        talk = ConferenceTalkRecordingAttachedV1(
+            conference_id="cf-" + _short(),
+            talk_id="talk-" + _short(),
+            speaker_id=host,
+            title="Тестирование 1С без боли",  # noqa: RUF001 (a Cyrillic letter, as Russians write it)
+            abstract="Как писать тест-кейсы для конфигураций",
+            language="ru",
+            competencies=[talk_tag],
+            recording_url="https://video.example/talk",
+        )
+        await deliver(service.runtime.consumer, OutboxEvent.of(talk, source="/owlery/enrolment", correlation_id="t"))
+        found = await search(f"q=тестирование+1с&tag={talk_tag}&type=conference_talk&language=ru")  # noqa: RUF001
+        assert found == [f"enrolment.conference_talk:{talk.talk_id}"]
         for bad, field in (("type=podcast", "type"), ("language=de", "language"), ("limit=0", "limit")):
             answer = await client.get(f"/knowledge/items?{bad}", headers=issuer.headers(reader))
             assert answer.status_code == 422 and field in answer.text, (bad, answer.text)
