@@ -7,6 +7,7 @@ from typing import Any
 
 from mentoring.adapters.repository import MongoAggregates
 from mentoring.config import MentoringSettings
+from mentoring.domain.brainstorm import Brainstorm
 from mentoring.domain.channel import Post
 from mentoring.domain.circle import Circle
 from mentoring.domain.coffee_round import CoffeeRound
@@ -70,6 +71,10 @@ AGGREGATES: dict[str, tuple[Callable[[str, Any], Any], tuple[str, ...]]] = {
     "library": (LibraryEntry.from_state, ("author_id", "promoted_by")),
     "coffee_rounds": (CoffeeRound.from_state, ("pairs.first", "pairs.second", "left_out")),
     "knowledge": (KnowledgeItem.from_state, ("owner_id", "reviewed_by")),
+    "brainstorms": (
+        Brainstorm.from_state,
+        ("facilitator_id", "ideas.author_id", "votes.person_id", "owner_ids"),
+    ),
 }
 
 
@@ -137,6 +142,7 @@ def bootstrap(settings: MentoringSettings | None = None) -> Mentoring:
         pseudonyms=pseudonyms,
         audit=runtime.audit,
         knowledge=repositories["knowledge"],
+        brainstorms=repositories["brainstorms"],
     )
     service = Mentoring(
         runtime=runtime,

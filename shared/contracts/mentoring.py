@@ -612,6 +612,63 @@ class AuthorRevealedV1(_RestrictedCircleEvent):
     moderator_id: str
 
 
+# ------------------------------------------------------------------------------------------ brainstorms
+
+
+class BrainstormOpenedV1(_CircleEvent):
+    """A member put a real case to the circle and facilitates a brainstorm on it."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.brainstorm.opened.v1"
+
+    brainstorm_id: str
+    facilitator_id: str
+    votes_per_member: int = Field(description="Votes each member may cast once the idea phase closes, 1-10")
+
+
+class BrainstormIdeaAddedV1(_CircleEvent):
+    """A member added an idea; `author` is a pseudonym (stable within the brainstorm) when it is anonymous."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.brainstorm.idea_added.v1"
+
+    brainstorm_id: str
+    idea_id: str
+    author: str
+    anonymous: bool
+
+
+class BrainstormVotingStartedV1(_CircleEvent):
+    """The facilitator closed the idea phase: members may now cast their votes."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.brainstorm.voting_started.v1"
+
+    brainstorm_id: str
+    ideas: int
+
+
+class BrainstormVotedV1(_CircleEvent):
+    """A member cast one of their votes for an idea."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.brainstorm.voted.v1"
+
+    brainstorm_id: str
+    idea_id: str
+    person_id: str
+
+
+class BrainstormDecidedV1(_CircleEvent):
+    """The facilitator recorded the decision and its owners; the summary is in the knowledge base."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.brainstorm.decided.v1"
+
+    brainstorm_id: str
+    facilitator_id: str
+    owner_ids: list[str] = Field(description="Who carries the decision out")
+    themes: int
+    ideas: int
+    votes: int
+    knowledge_item_id: str
+
+
 # ------------------------------------------------------------------------------------------ knowledge base
 
 

@@ -8,6 +8,7 @@ from mentoring.bootstrap import Mentoring, bootstrap
 from mentoring.domain.goals import GoalDraft
 from mentoring.domain.programme import Profile, Programme
 from mentoring.entrypoints import schemas as s
+from mentoring.entrypoints.brainstorms_http import brainstorms_router
 from mentoring.entrypoints.circles_http import circles_router
 from mentoring.entrypoints.knowledge_http import knowledge_router
 from mentoring.entrypoints.policy import guardrails
@@ -400,6 +401,7 @@ def create_app(service: Mentoring | None = None) -> FastAPI:
         pairs_router(ports),
         circles_router(ports, service.settings.max_weekly_tasks),
         knowledge_router(service.knowledge),
+        brainstorms_router(ports, service.knowledge),
     ):
         app.include_router(router)
     return app

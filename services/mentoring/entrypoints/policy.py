@@ -112,6 +112,18 @@ POLICY: dict[str, Access] = {
         "employee", owner=KEEPS_LIBRARY, unless=["moderator"]
     ),
     "GET /library": SIGNED_IN,
+    # Collective brainstorms: members open, add ideas and vote; the facilitator's steps are checked by the brainstorm.
+    "POST /circles/{circle_id}/brainstorms": allow("employee", owner=IN_CIRCLE),
+    "GET /circles/{circle_id}/brainstorms": allow("employee", owner=IN_CIRCLE, unless=["moderator"]),
+    "GET /circles/{circle_id}/brainstorms/{brainstorm_id}": allow("employee", owner=IN_CIRCLE, unless=["moderator"]),
+    "POST /circles/{circle_id}/brainstorms/{brainstorm_id}/ideas": allow("employee", owner=IN_CIRCLE),
+    "POST /circles/{circle_id}/brainstorms/{brainstorm_id}/voting": allow(
+        "employee", owner=IN_CIRCLE, unless=["moderator"]
+    ),
+    "POST /circles/{circle_id}/brainstorms/{brainstorm_id}/ideas/{idea_id}/votes": allow("employee", owner=IN_CIRCLE),
+    "POST /circles/{circle_id}/brainstorms/{brainstorm_id}/decision": allow(
+        "employee", owner=IN_CIRCLE, unless=["moderator"]
+    ),
     # The knowledge base: anyone reads it; curators write articles; an item's owner (or a curator) reviews it.
     "POST /knowledge/articles": allow("curator", "admin"),
     "GET /knowledge/items": SIGNED_IN,

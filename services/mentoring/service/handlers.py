@@ -442,6 +442,7 @@ async def erase_person(person_id: str, ports: Ports) -> int:
         ports.library,
         ports.coffee,
         *([ports.knowledge] if ports.knowledge is not None else []),
+        *([ports.brainstorms] if ports.brainstorms is not None else []),
     ]
     replacement: str | None = None
     changed: set[str] = set()

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from mentoring.domain.brainstorm import Brainstorm
 from mentoring.domain.channel import Post
 from mentoring.domain.circle import Circle
 from mentoring.domain.coffee_round import CoffeeRound
@@ -123,3 +124,5 @@ class Ports:
     audit: Audit
     knowledge: "Repository[KnowledgeItem] | None" = None
     """The knowledge base's items (owners and reviewers are people an erasure replaces)."""
+    brainstorms: "Repository[Brainstorm] | None" = None
+    """The circles' collective brainstorms (facilitators, idea authors, voters and owners are people)."""

@@ -512,6 +512,26 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         body = {"text": "Reminders are rules, not reports"}
         return Call("POST", f"/tasks/{task_id}/reflections", body, missing_path=f"{MISSING_TASK}/reflections")
 
+    def own_brainstorm(
+        method: str, suffix: str, body: dict[str, Any] | None = None, *, phase: str = "ideas"
+    ) -> Example:
+        """A request about a brainstorm the owner opened in a circle they facilitate (`{idea}`: its one idea)."""
+
+        async def example(owner: str) -> Call:
+            circle_id = await circle(owner)
+            case = {"case": "Clients forget to pay", "votes_per_member": 2}
+            opened = await call("POST", f"/circles/{circle_id}/brainstorms", employee(owner), case)
+            path = f"/circles/{circle_id}/brainstorms/{opened['id']}"
+            idea = await call("POST", f"{path}/ideas", employee(owner), {"text": "Remind them", "anonymous": True})
+            if phase == "voting":
+                await call("POST", f"{path}/voting", employee(owner))
+            filled = suffix.format(idea=idea["id"])
+            given = {key: [owner] if value == "{owner}" else value for key, value in (body or {}).items()}
+            missing = f"{MISSING_CIRCLE}/brainstorms/does-not-exist{filled}"
+            return Call(method, path + filled, given if body is not None else None, missing_path=missing)
+
+        return example
+
     def moderating(example: Example) -> Example:
         """A moderator's request: the owner signs in as a moderator (no circle of their own is needed)."""
 
@@ -545,6 +565,7 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         return Call("POST", f"/tasks/{task_id}{suffix}", body, missing_path=MISSING_TASK + suffix)
 
     P, C, T = "/programmes/{programme_id}", "/circles/{circle_id}", "/tasks/{task_id}"
+    BR = C + "/brainstorms/{brainstorm_id}"
     # --- the knowledge base -----------------------------------------------------------------------
 
     def article_body(owner: str | None = None) -> dict[str, Any]:
@@ -643,6 +664,18 @@ async def test_authorisation_matrix(servers: Servers) -> None:
             "POST", "/solutions/{solution}/promotion", {"title": "Late payers", "summary": "A rule", "tags": ["crm"]}
         ),
         "GET /library": about("GET", "/library?text=reminder&tag=crm"),
+        f"POST {C}/brainstorms": own_circle("POST", "/brainstorms", {"case": "Late payers", "votes_per_member": 3}),
+        f"GET {C}/brainstorms": own_circle("GET", "/brainstorms"),
+        f"GET {BR}": own_brainstorm("GET", ""),
+        f"POST {BR}/ideas": own_brainstorm("POST", "/ideas", {"text": "Offer a plan", "anonymous": True}),
+        f"POST {BR}/voting": own_brainstorm("POST", "/voting"),
+        f"POST {BR}/ideas/{{idea_id}}/votes": own_brainstorm("POST", "/ideas/{idea}/votes", phase="voting"),
+        f"POST {BR}/decision": own_brainstorm(
+            "POST",
+            "/decision",
+            {"themes": [], "decision": "Automate the reminder", "owner_ids": "{owner}", "tags": ["crm"]},
+            phase="voting",
+        ),
         "POST /knowledge/articles": write_article,
         "GET /knowledge/items": about("GET", "/knowledge/items?q=sql&tag=sql&type=article&language=en"),
         "GET /knowledge/items/{item_id}": read_item,
