@@ -4,8 +4,7 @@ The list reads the heads (the newest state of each master class, a cache the sto
 load) and filters them here: FerretDB scans for any filter but _id anyway, and the heads are small.
 """
 
-from typing import Any
-
+from enrolment.adapters.erasure import aggregates_naming, erase_from_aggregate
 from enrolment.domain.master_class import (
     FeedbackGiven,
     Held,
@@ -20,13 +19,11 @@ from enrolment.domain.master_class import (
     Waitlisted,
     Withdrawn,
 )
-from shared.concurrency import retry_on_conflict
 from shared.contracts import enrolment as contracts
 from shared.contracts.base import IntegrationEvent
 from shared.messaging.cloudevents import OutboxEvent
 from shared.observability import current_correlation_id
-from shared.persistence.erasures import replace_value
-from shared.persistence.versioned import VersionedStore, commit_id
+from shared.persistence.versioned import VersionedStore
 from shared.runtime import ServiceRuntime
 
 SOURCE = "/owlery/enrolment"
@@ -160,49 +157,11 @@ class MongoMasterClasses:
 
     async def involving(self, person_id: str) -> list[str]:
         """Ids of the master classes whose state or history names the person (scans: privacy requests only)."""
-        named: set[str] = set()
-        async for head in self.store.heads.find({}):
-            if _names(head, person_id):
-                named.add(head["_id"])
-        async for commit in self.store.commits.find({}, {"aggregate_id": 1, "state": 1, "events": 1}):
-            if _names({"state": commit.get("state"), "events": commit.get("events")}, person_id):
-                named.add(commit["aggregate_id"])
-        return sorted(named)
+        return await aggregates_naming(self.store, person_id)
 
     async def erase_person(self, master_class_id: str, person_id: str, replacement: str) -> bool:
-        """Put a former employee in the person's place (host, seat, waitlist, attendance, feedback), state and
-        history alike; False if nothing named them. The change is a new version with no events (erasure is
-        not news), against concurrent registrations like any other; past commits are rewritten by _id, their
-        outbox fields kept (a pending one is still published, carrying the stand-in)."""
-
-        async def attempt() -> tuple[bool, int]:
-            loaded = await self.store.load(master_class_id)
-            if loaded is None:
-                return False, 0
-            state = replace_value(loaded.state, person_id, replacement)
-            if state == loaded.state:
-                return False, loaded.version
-            await self.store.commit(master_class_id, loaded.version, state, [])
-            return True, loaded.version
-
-        erased, history = await retry_on_conflict(attempt, aggregate_id=master_class_id)
-        rewritten = 0
-        for version in range(1, history + 1):
-            commit = await self.store.commits.find_one({"_id": commit_id(master_class_id, version)})
-            if commit is None:
-                continue
-            state = replace_value(commit.get("state"), person_id, replacement)
-            events = replace_value(commit.get("events", []), person_id, replacement)
-            if state != commit.get("state") or events != commit.get("events", []):
-                await self.store.commits.update_one(
-                    {"_id": commit["_id"]}, {"$set": {"state": state, "events": events}}
-                )
-                rewritten += 1
-        return erased or rewritten > 0
-
-
-def _names(document: Any, person_id: str) -> bool:
-    return bool(replace_value(document, person_id, "\x00") != document)
+        """A former employee in the person's place (host, seat, waitlist, attendance, feedback), state and history."""
+        return await erase_from_aggregate(self.store, master_class_id, person_id, replacement)
 
 
 def build(runtime: ServiceRuntime) -> MongoMasterClasses:
