@@ -1,6 +1,6 @@
 """Conferences in MongoDB: a versioned store ("conferences") whose commits are also the outbox."""
 
-from enrolment.adapters.erasure import aggregates_naming, erase_from_aggregate
+from enrolment.adapters.aggregates import VersionedAggregates
 from enrolment.domain.conference import (
     Conference,
     ConferenceEvent,
@@ -17,12 +17,9 @@ from enrolment.domain.conference import (
 )
 from shared.contracts import enrolment as contracts
 from shared.contracts.base import IntegrationEvent
-from shared.messaging.cloudevents import OutboxEvent
-from shared.observability import current_correlation_id
 from shared.persistence.versioned import VersionedStore
 from shared.runtime import ServiceRuntime
 
-SOURCE = "/owlery/enrolment"
 STORE = "conferences"
 OUTBOX_COLLECTION = f"{STORE}_commits"
 
@@ -132,40 +129,9 @@ def to_integration_event(event: ConferenceEvent) -> IntegrationEvent:
             )
 
 
-class MongoConferences:
+class MongoConferences(VersionedAggregates[Conference]):
     def __init__(self, store: VersionedStore) -> None:
-        self.store = store
-
-    @property
-    def outbox_collection(self) -> str:
-        return self.store.outbox_collection
-
-    async def ensure_indexes(self) -> None:
-        await self.store.ensure_indexes()
-
-    async def get(self, conference_id: str) -> tuple[Conference, int] | None:
-        loaded = await self.store.load(conference_id)
-        if loaded is None:
-            return None
-        return Conference.from_state(conference_id, loaded.state), loaded.version
-
-    async def save(self, conference: Conference, expected_version: int) -> None:
-        correlation_id = current_correlation_id()
-        outbox = [
-            OutboxEvent.of(to_integration_event(event), source=SOURCE, correlation_id=correlation_id)
-            for event in conference.events
-        ]
-        await self.store.commit(conference.id, expected_version, conference.to_state(), outbox)
-        conference.events.clear()
-
-    async def involving(self, person_id: str) -> list[str]:
-        """Ids of the conferences whose state or history names the person (scans: privacy requests only)."""
-        return await aggregates_naming(self.store, person_id)
-
-    async def erase_person(self, conference_id: str, person_id: str, replacement: str) -> bool:
-        """A former employee in the person's place (committee, chair, speaker, scores, seats, attendance, feedback),
-        state and history."""
-        return await erase_from_aggregate(self.store, conference_id, person_id, replacement)
+        super().__init__(store, Conference.from_state, to_integration_event)
 
 
 def build(runtime: ServiceRuntime) -> MongoConferences:

@@ -4,7 +4,7 @@ The list reads the heads (the newest state of each master class, a cache the sto
 load) and filters them here: FerretDB scans for any filter but _id anyway, and the heads are small.
 """
 
-from enrolment.adapters.erasure import aggregates_naming, erase_from_aggregate
+from enrolment.adapters.aggregates import VersionedAggregates
 from enrolment.domain.master_class import (
     FeedbackGiven,
     Held,
@@ -21,12 +21,9 @@ from enrolment.domain.master_class import (
 )
 from shared.contracts import enrolment as contracts
 from shared.contracts.base import IntegrationEvent
-from shared.messaging.cloudevents import OutboxEvent
-from shared.observability import current_correlation_id
 from shared.persistence.versioned import VersionedStore
 from shared.runtime import ServiceRuntime
 
-SOURCE = "/owlery/enrolment"
 STORE = "master_classes"
 OUTBOX_COLLECTION = f"{STORE}_commits"
 
@@ -121,31 +118,9 @@ def to_integration_event(event: MasterClassEvent) -> IntegrationEvent:
             )
 
 
-class MongoMasterClasses:
+class MongoMasterClasses(VersionedAggregates[MasterClass]):
     def __init__(self, store: VersionedStore) -> None:
-        self.store = store
-
-    @property
-    def outbox_collection(self) -> str:
-        return self.store.outbox_collection
-
-    async def ensure_indexes(self) -> None:
-        await self.store.ensure_indexes()
-
-    async def get(self, master_class_id: str) -> tuple[MasterClass, int] | None:
-        loaded = await self.store.load(master_class_id)
-        if loaded is None:
-            return None
-        return MasterClass.from_state(master_class_id, loaded.state), loaded.version
-
-    async def save(self, master_class: MasterClass, expected_version: int) -> None:
-        correlation_id = current_correlation_id()
-        outbox = [
-            OutboxEvent.of(to_integration_event(event), source=SOURCE, correlation_id=correlation_id)
-            for event in master_class.events
-        ]
-        await self.store.commit(master_class.id, expected_version, master_class.to_state(), outbox)
-        master_class.events.clear()
+        super().__init__(store, MasterClass.from_state, to_integration_event)
 
     async def listed(self, statuses: tuple[Status, ...]) -> list[MasterClass]:
         found = [
@@ -154,14 +129,6 @@ class MongoMasterClasses:
             if head.get("status") in statuses
         ]
         return sorted(found, key=lambda master_class: (master_class.proposal.starts_at, master_class.id))
-
-    async def involving(self, person_id: str) -> list[str]:
-        """Ids of the master classes whose state or history names the person (scans: privacy requests only)."""
-        return await aggregates_naming(self.store, person_id)
-
-    async def erase_person(self, master_class_id: str, person_id: str, replacement: str) -> bool:
-        """A former employee in the person's place (host, seat, waitlist, attendance, feedback), state and history."""
-        return await erase_from_aggregate(self.store, master_class_id, person_id, replacement)
 
 
 def build(runtime: ServiceRuntime) -> MongoMasterClasses:

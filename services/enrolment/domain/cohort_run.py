@@ -19,9 +19,10 @@ Rules worth knowing (the trainer's and participants' screens explain them the sa
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Literal, get_args
 
+from enrolment.domain.moments import utc
 from shared.errors import Conflict, Invalid, NotFound
 
 AttendanceStatus = Literal["present", "absent", "excused"]
@@ -152,11 +153,6 @@ RunEvent = (
 
 
 # --- the parts of a run -----------------------------------------------------------------------------------
-
-
-def _utc(value: datetime) -> datetime:
-    """Aware UTC (BSON gives dates back naive, in UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass
@@ -372,7 +368,7 @@ class CohortRun:
     def start(cls, roster: Roster) -> "CohortRun":
         """A run as the roster describes it, before anything happened."""
         sessions = [
-            Session(number=number, starts_at=_utc(starts_at))
+            Session(number=number, starts_at=utc(starts_at))
             for number, starts_at in enumerate(sorted(roster.session_starts), start=1)
         ]
         run = cls(roster.course_id, roster.cohort_id, roster.course_title, roster.trainer_id, sessions)
@@ -390,7 +386,7 @@ class CohortRun:
         self.course_title = roster.course_title
         # The course may add sessions (never removes them here: what happened stays recorded).
         for number in range(len(self.sessions) + 1, len(roster.session_starts) + 1):
-            self.sessions.append(Session(number=number, starts_at=_utc(sorted(roster.session_starts)[number - 1])))
+            self.sessions.append(Session(number=number, starts_at=utc(sorted(roster.session_starts)[number - 1])))
 
     def _member(self, roster: Roster, person_id: str) -> None:
         if person_id not in roster.members:
@@ -435,7 +431,7 @@ class CohortRun:
     def reschedule(self, roster: Roster, number: int, starts_at: datetime, now: datetime) -> None:
         self.take(roster)
         session = self._session(number)
-        starts_at = _utc(starts_at)
+        starts_at = utc(starts_at)
         if session.started(now):
             raise Conflict(f"session {number} has already started", starts_at=session.starts_at.isoformat())
         if starts_at < now:
@@ -497,7 +493,7 @@ class CohortRun:
         self.take(roster)
         session = self._session(session_number)
         self._not_finished()
-        due_at = _utc(due_at)
+        due_at = utc(due_at)
         if not text.strip():
             raise Invalid("the assignment needs a text", field="text")
         if due_at <= session.starts_at:
@@ -1035,7 +1031,7 @@ class CohortRun:
         sessions = [
             Session(
                 number=s["number"],
-                starts_at=_utc(s["starts_at"]),
+                starts_at=utc(s["starts_at"]),
                 room_url=s.get("room_url"),
                 materials=list(s.get("materials", [])),
                 recording_url=s.get("recording_url"),
@@ -1050,17 +1046,17 @@ class CohortRun:
                 id=h["id"],
                 session_number=h["session_number"],
                 text=h["text"],
-                due_at=_utc(h["due_at"]),
+                due_at=utc(h["due_at"]),
                 submissions={
                     s["person_id"]: Submission(
                         person_id=s["person_id"],
                         text=s["text"],
                         links=list(s["links"]),
-                        submitted_at=_utc(s["submitted_at"]),
+                        submitted_at=utc(s["submitted_at"]),
                         late=s["late"],
                         attempt=s["attempt"],
                         status=s["status"],
-                        comments=[Comment(c["author_id"], c["text"], _utc(c["at"])) for c in s["comments"]],
+                        comments=[Comment(c["author_id"], c["text"], utc(c["at"])) for c in s["comments"]],
                     )
                     for s in h["submissions"]
                 },
@@ -1091,6 +1087,6 @@ class CohortRun:
             homework=homework,
             decisions=[Decision(**d) for d in state.get("decisions", [])],
             certificates=certificates,
-            finished_at=_utc(finished_at) if finished_at is not None else None,
+            finished_at=utc(finished_at) if finished_at is not None else None,
             decided_by=state.get("decided_by"),
         )

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from enrolment.domain.moments import utc
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 
 CRITERIA: tuple[str, ...] = ("relevance", "novelty", "clarity")
@@ -32,11 +33,6 @@ Level = Literal["beginner", "intermediate", "advanced"]
 LEVELS: tuple[str, ...] = get_args(Level)
 Status = Literal["call_open", "published"]
 Decision = Literal["accepted", "rejected"]
-
-
-def _utc(value: datetime) -> datetime:
-    """Aware UTC (BSON gives dates back naive, in UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # --- domain events ----------------------------------------------------------------------------------------
@@ -438,7 +434,7 @@ class Conference:
             )
         if slot.starts_at.tzinfo is None:
             raise Invalid("give the start with its time zone", field="starts_at")
-        slot = Slot(slot.track, slot.room, _utc(slot.starts_at), slot.duration_minutes)
+        slot = Slot(slot.track, slot.room, utc(slot.starts_at), slot.duration_minutes)
         first, after = self.window()
         if slot.starts_at < first or slot.ends_at > after:
             raise Invalid(
@@ -682,10 +678,10 @@ class Conference:
             id=conference_id,
             plan=plan,
             created_by=state["created_by"],
-            created_at=_utc(state["created_at"]),
+            created_at=utc(state["created_at"]),
             status=state["status"],
             proposals=[_proposal_from(p) for p in state.get("proposals", [])],
-            published_at=_utc(published_at) if published_at is not None else None,
+            published_at=utc(published_at) if published_at is not None else None,
         )
 
 
@@ -733,17 +729,17 @@ def _proposal_from(state: dict[str, Any]) -> Proposal:
             language=state["language"],
             competencies=tuple(state.get("competencies", [])),
         ),
-        submitted_at=_utc(state["submitted_at"]),
+        submitted_at=utc(state["submitted_at"]),
         scores={s["member_id"]: {c: s[c] for c in CRITERIA} for s in state.get("scores", [])},
         decision=state.get("decision"),
         message=state.get("message"),
         slot=None
         if slot is None
-        else Slot(slot["track"], slot["room"], _utc(slot["starts_at"]), slot["duration_minutes"]),
+        else Slot(slot["track"], slot["room"], utc(slot["starts_at"]), slot["duration_minutes"]),
         registered=list(state.get("registered", [])),
         attended=list(state.get("attended", [])),
         feedback=[
-            Feedback(f["person_id"], f["score"], f.get("comment"), _utc(f["at"])) for f in state.get("feedback", [])
+            Feedback(f["person_id"], f["score"], f.get("comment"), utc(f["at"])) for f in state.get("feedback", [])
         ],
         recording_url=state.get("recording_url"),
         slides_url=state.get("slides_url"),

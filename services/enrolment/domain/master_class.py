@@ -14,9 +14,10 @@ One `MasterClass` per id. Rules worth knowing (the screens explain them the same
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, get_args
 
+from enrolment.domain.moments import utc
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 
 MIN_MINUTES, MAX_MINUTES = 30, 120
@@ -25,11 +26,6 @@ LANGUAGES: tuple[str, ...] = get_args(Language)
 
 Status = Literal["proposed", "published", "held"]
 MyStatus = Literal["host", "registered", "waitlisted", "none"]
-
-
-def _utc(value: datetime) -> datetime:
-    """Aware UTC (BSON gives dates back naive, in UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # --- domain events ----------------------------------------------------------------------------------------
@@ -193,7 +189,7 @@ def check_proposal(proposal: Proposal, now: datetime) -> None:
         )
     if proposal.starts_at.tzinfo is None:
         raise Invalid("give the start with its time zone", field="starts_at")
-    if _utc(proposal.starts_at) <= now:
+    if utc(proposal.starts_at) <= now:
         raise Invalid("a master class starts in the future", field="starts_at")
     if proposal.capacity < 1:
         raise Invalid("a master class has at least one seat", field="capacity")
@@ -248,7 +244,7 @@ class MasterClass:
             abstract=proposal.abstract.strip(),
             language=proposal.language,
             competencies=tuple(dict.fromkeys(c.strip() for c in proposal.competencies if c.strip())),
-            starts_at=_utc(proposal.starts_at),
+            starts_at=utc(proposal.starts_at),
             duration_minutes=proposal.duration_minutes,
             capacity=proposal.capacity,
             room_url=proposal.room_url,
@@ -469,7 +465,7 @@ class MasterClass:
             abstract=state.get("abstract", ""),
             language=state["language"],
             competencies=tuple(state.get("competencies", [])),
-            starts_at=_utc(state["starts_at"]),
+            starts_at=utc(state["starts_at"]),
             duration_minutes=state["duration_minutes"],
             capacity=state["capacity"],
             room_url=state.get("room_url"),
@@ -480,15 +476,15 @@ class MasterClass:
             host_id=state["host_id"],
             proposal=proposal,
             status=state["status"],
-            proposed_at=_utc(state["proposed_at"]),
+            proposed_at=utc(state["proposed_at"]),
             approved_by=state.get("approved_by"),
             registered=list(state.get("registered", [])),
             waitlist=list(state.get("waitlist", [])),
-            held_at=_utc(held_at) if held_at is not None else None,
+            held_at=utc(held_at) if held_at is not None else None,
             attendees=list(state.get("attendees", [])),
             recording_url=state.get("recording_url"),
             materials=list(state.get("materials", [])),
             feedback=[
-                Feedback(f["person_id"], f["score"], f.get("comment"), _utc(f["at"])) for f in state.get("feedback", [])
+                Feedback(f["person_id"], f["score"], f.get("comment"), utc(f["at"])) for f in state.get("feedback", [])
             ],
         )
