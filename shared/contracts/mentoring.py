@@ -685,3 +685,148 @@ class KnowledgeItemStaleV1(IntegrationEvent):
     item_type: Literal["solution", "brainstorm", "master_class", "conference_talk", "internship_report", "article"]
     last_reviewed_at: datetime
     review_days: int = Field(description="The item's review period in days")
+
+
+class KnowledgeItemReviewedV1(IntegrationEvent):
+    """The owner or a curator vouched for a knowledge-base item again; its review date is now.
+
+    `first_independent_review` is true once per item: the first time someone other than its owner
+    reviewed it, which is what makes it a reviewed item worth points to its owner."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.knowledge.item_reviewed.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "item_id"
+
+    item_id: str
+    owner_id: str
+    reviewer_id: str
+    title: str
+    item_type: Literal["solution", "brainstorm", "master_class", "conference_talk", "internship_report", "article"]
+    first_independent_review: bool
+
+
+# ------------------------------------------------------------------------------------------ exchange internships
+
+UnitRef = str  # "department:<id>" for a team or training centre of the company, "partner:<id>" for a partner
+
+
+class _PlacementEvent(IntegrationEvent):
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "placement_id"
+
+    placement_id: str
+
+
+class PartnerRegisteredV1(IntegrationEvent):
+    """An admin registered a partner organisation or outside training centre that can host and send people."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.partner.registered.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "partner_id"
+
+    partner_id: str
+    name: str
+    kind: Literal["organisation", "training_centre"]
+    registered_by: str
+
+
+class PlacementOfferedV1(_PlacementEvent):
+    """A host team, training centre or partner offers exchange placements; `host_id` receives the guests."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.placement.offered.v1"
+
+    host_unit: UnitRef
+    host_id: str
+    title: str = Field(description="The placement's subject, e.g. 'Neural networks in quality analysis'")
+    starts_on: date
+    ends_on: date
+    seats: int
+    guest_learns: str = Field(description="What the guest will learn at the host")
+    host_learns_back: str = Field(description="What the host hopes to learn from the guest")
+    competencies: list[str]
+
+
+class InternshipAppliedV1(_PlacementEvent):
+    """An employee applied for a placement with their goals; their manager is asked to approve."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.internship.applied.v1"
+
+    internship_id: str
+    guest_id: str
+    guest_unit: UnitRef
+    manager_id: str
+
+
+class InternshipApprovedV1(_PlacementEvent):
+    """The guest's manager approved the internship; it takes one of the placement's seats."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.internship.approved.v1"
+
+    internship_id: str
+    guest_id: str
+    manager_id: str
+    host_id: str
+
+
+class InternshipDeclinedV1(_PlacementEvent):
+    """The guest's manager declined the internship (the reason goes to the guest only)."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.internship.declined.v1"
+
+    internship_id: str
+    guest_id: str
+    manager_id: str
+
+
+class InternshipGoalsAgreedV1(_PlacementEvent):
+    """Host and guest agreed the internship's goals (checked as SMART)."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.internship.goals_agreed.v1"
+
+    internship_id: str
+    guest_id: str
+    host_id: str
+    goals: int
+
+
+class InternshipLoggedV1(_PlacementEvent):
+    """The guest added an entry to their internship log (its text stays in the internship)."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.internship.logged.v1"
+
+    internship_id: str
+    guest_id: str
+    entries: int = Field(description="How many entries the log has now")
+
+
+class InternshipFeedbackGivenV1(_PlacementEvent):
+    """The guest or the host gave their final feedback (its words and rating stay in the internship)."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.internship.feedback_given.v1"
+
+    internship_id: str
+    person_id: str
+    role: Literal["guest", "host"]
+
+
+class InternshipCompletedV1(_PlacementEvent):
+    """Both sides gave their final feedback: the guest was hosted, and the units' reciprocity counts grow."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.internship.completed.v1"
+
+    internship_id: str
+    guest_id: str
+    host_id: str
+    guest_unit: UnitRef
+    host_unit: UnitRef
+
+
+class InternshipReportPublishedV1(_PlacementEvent):
+    """The guest published their internship report to the knowledge base."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.internship.report_published.v1"
+
+    internship_id: str
+    guest_id: str
+    title: str
+    knowledge_item_id: str

@@ -27,6 +27,14 @@ EVENT_PERSON_FIELDS = (
     "curator_ids",
     "participant_ids",
     "author_id",
+    "owner_id",
+    "reviewer_id",
+    "guest_id",
+    "host_id",
+    "manager_id",
+    "registered_by",
+    "facilitator_id",
+    "owner_ids",
 )
 
 

@@ -58,7 +58,19 @@ class KnowledgeItemStale:
     review_days: int
 
 
-KnowledgeEvent = KnowledgeItemStale
+@dataclass(frozen=True)
+class KnowledgeItemReviewed:
+    """Someone vouched for the item again; the first review by someone other than its owner is marked."""
+
+    item_id: str
+    owner_id: str
+    reviewer_id: str
+    title: str
+    item_type: str
+    first_independent_review: bool
+
+
+KnowledgeEvent = KnowledgeItemStale | KnowledgeItemReviewed
 
 
 def item_id_for(source_service: str, source_id: str) -> str:
@@ -88,6 +100,7 @@ class KnowledgeItem:
     links: tuple[str, ...] = ()
     stale: bool = False
     reviewed_by: str | None = None
+    independently_reviewed: bool = False  # someone other than the owner has vouched for it
     events: list[KnowledgeEvent] = field(default_factory=list, compare=False)
 
     @classmethod
@@ -160,9 +173,14 @@ class KnowledgeItem:
     def mark_reviewed(self, by: str, now: datetime) -> None:
         """The owner (or a curator) looked at the item and it still holds: reviewed as of now."""
         _require_aware(now)
+        first_independent = by != self.owner_id and not self.independently_reviewed
         self.last_reviewed_at = now
         self.stale = False
         self.reviewed_by = by
+        self.independently_reviewed = self.independently_reviewed or by != self.owner_id
+        self.events.append(
+            KnowledgeItemReviewed(self.id, self.owner_id, by, self.title, self.type.value, first_independent)
+        )
 
     def erase_person(self, person_id: str, replacement: str) -> bool:
         """A former employee in the person's place as owner or reviewer; False if absent. The text stays."""
@@ -194,6 +212,7 @@ class KnowledgeItem:
             "links": list(self.links),
             "stale": self.stale,
             "reviewed_by": self.reviewed_by,
+            "independently_reviewed": self.independently_reviewed,
         }
 
     @classmethod
@@ -216,6 +235,9 @@ class KnowledgeItem:
             links=tuple(state["links"]),
             stale=state["stale"],
             reviewed_by=state["reviewed_by"],
+            independently_reviewed=state.get(
+                "independently_reviewed", state["reviewed_by"] not in (None, state["owner_id"])
+            ),
         )
 
 

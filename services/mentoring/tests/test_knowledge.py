@@ -5,7 +5,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mentoring.domain.knowledge import KnowledgeItem, KnowledgeItemStale, Query, guess_language, item_id_for, search
+from mentoring.domain.knowledge import (
+    KnowledgeItem,
+    KnowledgeItemReviewed,
+    KnowledgeItemStale,
+    Query,
+    guess_language,
+    item_id_for,
+    search,
+)
 from shared.errors import Invalid
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -51,6 +59,20 @@ def test_a_review_clears_the_flag_and_restarts_the_period() -> None:
     assert old.last_reviewed_at == NOW + timedelta(days=41)
     assert not old.is_due(NOW + timedelta(days=70))
     assert KnowledgeItem.from_state(old.id, old.to_state()) == old
+
+
+def test_only_the_first_review_by_someone_other_than_the_owner_makes_a_reviewed_item() -> None:
+    article = item(review_days=30)
+    article.mark_reviewed("owner-1", NOW + timedelta(days=1))  # the owner vouching for their own text
+    article.mark_reviewed("curator-1", NOW + timedelta(days=2))
+    article.mark_reviewed("curator-2", NOW + timedelta(days=3))
+    restored = KnowledgeItem.from_state(article.id, article.to_state())
+    restored.mark_reviewed("curator-3", NOW + timedelta(days=4))  # remembered across loads
+    reviewed = [e for e in article.events + restored.events if isinstance(e, KnowledgeItemReviewed)]
+    assert [(e.reviewer_id, e.first_independent_review) for e in reviewed] == [
+        ("owner-1", False), ("curator-1", True), ("curator-2", False), ("curator-3", False)
+    ]  # fmt: skip
+    assert {e.owner_id for e in reviewed} == {"owner-1"}
 
 
 def test_search_matches_every_word_against_title_summary_and_tags() -> None:
