@@ -29,6 +29,8 @@ from gamification.domain.engine import (
     HELPFUL_COMMENT_CREDIT,
     HELPFUL_CREDITS_RESTORED,
     HELPFUL_CREDITS_REVOKED,
+    INTERNSHIP_COMPLETED,
+    MASTER_CLASS_HELD,
     SOLUTION_PUBLISHED,
     Condition,
 )
@@ -151,6 +153,29 @@ CATALOGUE: tuple[Badge, ...] = (
         threshold=Threshold(
             "comment_id", 10, withdrawn_by=(HELPFUL_CREDITS_REVOKED,), restored_by=(HELPFUL_CREDITS_RESTORED,)
         ),
+    ),
+    Badge(
+        "master-class-host",
+        name_ru="Ведущий мастер-класса",
+        name_en="Master-class host",
+        description_ru="Провёл для коллег мастер-класс.",
+        description_en="Ran a master class for colleagues.",
+        criteria_ru="Провести мастер-класс: он должен состояться и быть отмечен как проведённый.",
+        criteria_en="Run a master class: it must take place and be recorded as held.",
+        event_type=MASTER_CLASS_HELD,
+        credits="host_id",
+    ),
+    Badge(
+        "exchange-host",
+        name_ru="Принимающая сторона",
+        name_en="Exchange host",
+        description_ru="Принял коллегу на стажировку по обмену и довёл её до конца.",
+        description_en="Hosted a colleague on an exchange internship through to its end.",
+        criteria_ru="Принять стажёра по обмену: обе стороны дали итоговую обратную связь.",
+        criteria_en="Host an exchange intern: both sides gave their final feedback.",
+        event_type=INTERNSHIP_COMPLETED,
+        credits="host_id",
+        not_own="guest_id",
     ),
 )
 BADGES: Mapping[str, Badge] = {badge.id: badge for badge in CATALOGUE}

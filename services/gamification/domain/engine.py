@@ -581,6 +581,10 @@ PRACTICAL_CHECK_RECORDED = "com.owlery.mentoring.practical_check.recorded.v1"
 MASTER_CLASS_HELD = "com.owlery.enrolment.master_class.held.v1"
 CONFERENCE_PROGRAMME_PUBLISHED = "com.owlery.enrolment.conference.programme_published.v1"
 MASTER_CLASS_FEEDBACK_GIVEN = "com.owlery.enrolment.master_class.feedback_given.v1"
+INTERNSHIP_COMPLETED = "com.owlery.mentoring.internship.completed.v1"
+INTERNSHIP_REPORT_PUBLISHED = "com.owlery.mentoring.internship.report_published.v1"
+KNOWLEDGE_ITEM_REVIEWED = "com.owlery.mentoring.knowledge.item_reviewed.v1"
+BRAINSTORM_DECIDED = "com.owlery.mentoring.brainstorm.decided.v1"
 MIN_MEETING_MINUTES = 15  # a two-minute "meeting" logged for points earns none
 
 # "Trainer ran a session" has no rule: no event says a session took place (attendance is marked
@@ -779,6 +783,46 @@ STARTING_RULES: tuple[Rule, ...] = (
         not_own="host_id",
         title_ru="Отзыв о мастер-классе",
         title_en="Feedback on a master class",
+    ),
+    # Exchange internships, the knowledge base and brainstorms (issue 10): the host once both sides closed the
+    # internship, the guest for a report others can read, an item's owner once someone else vouched for it,
+    # and whoever facilitated a brainstorm to a decision with ideas enough to call it one.
+    Rule(
+        "intern-hosted",
+        INTERNSHIP_COMPLETED,
+        credits="host_id",
+        points=50,
+        not_own="guest_id",
+        title_ru="Принят стажёр по обмену",
+        title_en="Hosted an exchange intern",
+    ),
+    Rule(
+        "internship-report-published",
+        INTERNSHIP_REPORT_PUBLISHED,
+        credits="guest_id",
+        points=20,
+        title_ru="Отчёт о стажировке в базе знаний",
+        title_en="Internship report in the knowledge base",
+    ),
+    Rule(
+        "knowledge-item-reviewed",
+        KNOWLEDGE_ITEM_REVIEWED,
+        credits="owner_id",
+        points=30,
+        conditions=(Condition("first_independent_review", "eq", True),),
+        not_own="reviewer_id",
+        subject_field="item_id",
+        title_ru="Материал базы знаний прошёл проверку",
+        title_en="A knowledge-base item of yours was reviewed",
+    ),
+    Rule(
+        "brainstorm-facilitated",
+        BRAINSTORM_DECIDED,
+        credits="facilitator_id",
+        points=15,
+        conditions=(Condition("ideas", "gte", 3),),
+        title_ru="Мозговой штурм доведён до решения",
+        title_en="Facilitated a brainstorm to a decision",
     ),
 )
 

@@ -278,3 +278,23 @@ async def test_a_subject_access_request_gets_the_badges_and_the_progress_counts(
         "progress": {"helpful-10": 2},
     }
     assert await export_badges("nobody", badges, badges) == {"awards": [], "progress": {}}
+
+
+async def test_hosting_an_exchange_intern_and_running_a_master_class_each_earn_their_badge_once() -> None:
+    completed = "com.owlery.mentoring.internship.completed.v1"
+    held = "com.owlery.enrolment.master_class.held.v1"
+
+    def internship(guest: str) -> Deed:
+        units = {"guest_unit": "department:qa", "host_unit": "partner:ml-lab"}
+        return deed(completed, {"placement_id": "p1", "internship_id": f"p1:{guest}", "guest_id": guest,
+                                "host_id": "hana", **units})  # fmt: skip
+
+    def master_class(host: str) -> Deed:
+        return deed(held, {"master_class_id": "mc1", "host_id": host, "title": "SQL", "duration_minutes": 60,
+                           "attendee_ids": []})  # fmt: skip
+
+    badges = InMemoryBadges()
+    assert await earn(internship("gleb"), internship("galya"), badges=badges) == ["exchange-host"]
+    assert await earn(master_class("hana"), master_class("hana"), badges=badges) == ["master-class-host"]
+    assert {award.badge_id for award in await badges.of_person("hana")} == {"exchange-host", "master-class-host"}
+    assert await badges.of_person("gleb") == []  # the guest is not the host

@@ -343,3 +343,54 @@ async def test_every_speaker_of_a_published_conference_programme_is_credited_onc
     for _ in range(2):  # redelivered
         await handlers.credit_deeds([(published, None)], ledger, deeds, people, RULES)
     assert (await ledger.balance("ann"), await ledger.balance("bob")) == (60, 60)
+
+
+async def test_hosting_an_intern_pays_the_host_and_a_published_report_pays_the_guest() -> None:
+    ledger, people, deeds = InMemoryLedger(), InMemoryPeople(), InMemoryDeeds()
+    units = {"guest_unit": "department:qa", "host_unit": "partner:ml-lab"}
+    completed = deed(
+        "intern-done",
+        "com.owlery.mentoring.internship.completed.v1",
+        {"placement_id": "p1", "internship_id": "p1:gleb", "guest_id": "gleb", "host_id": "hana", **units},
+    )
+    report = deed(
+        "intern-report",
+        "com.owlery.mentoring.internship.report_published.v1",
+        {"placement_id": "p1", "internship_id": "p1:gleb", "guest_id": "gleb", "title": "ML in QA",
+         "knowledge_item_id": "mentoring.internship:p1:gleb"},
+    )  # fmt: skip
+    for _ in range(2):  # redelivered
+        await handlers.credit_deeds([(completed, None), (report, None)], ledger, deeds, people, RULES)
+    assert (await ledger.balance("hana"), await ledger.balance("gleb")) == (50, 20)
+
+
+async def test_a_knowledge_item_pays_its_owner_once_when_someone_else_first_vouches_for_it() -> None:
+    ledger, people, deeds = InMemoryLedger(), InMemoryPeople(), InMemoryDeeds()
+    reviewed = "com.owlery.mentoring.knowledge.item_reviewed.v1"
+
+    def review(event_id: str, reviewer: str, first: bool) -> tuple[Deed, None]:
+        data = {"item_id": "knowledge:sql", "owner_id": "olga", "reviewer_id": reviewer, "title": "SQL",
+                "item_type": "article", "first_independent_review": first}  # fmt: skip
+        return deed(event_id, reviewed, data), None
+
+    await handlers.credit_deeds(
+        [review("r1", "olga", False), review("r2", "curator", True), review("r3", "curator", False)],
+        ledger,
+        deeds,
+        people,
+        RULES,
+    )
+    assert await ledger.balance("olga") == 30  # her own review and a second one by others pay nothing
+    assert await ledger.balance("curator") == 0
+
+
+async def test_facilitating_a_brainstorm_to_a_decision_pays_only_with_ideas_enough() -> None:
+    ledger, people, deeds = InMemoryLedger(), InMemoryPeople(), InMemoryDeeds()
+
+    def decided(event_id: str, facilitator: str, ideas: int) -> tuple[Deed, None]:
+        data = {"circle_id": "c1", "brainstorm_id": event_id, "facilitator_id": facilitator, "owner_ids": ["bob"],
+                "themes": 1, "ideas": ideas, "votes": 4, "knowledge_item_id": f"kb:{event_id}"}  # fmt: skip
+        return deed(event_id, "com.owlery.mentoring.brainstorm.decided.v1", data), None
+
+    await handlers.credit_deeds([decided("b1", "fay", 5), decided("b2", "fred", 2)], ledger, deeds, people, RULES)
+    assert (await ledger.balance("fay"), await ledger.balance("fred")) == (15, 0)
