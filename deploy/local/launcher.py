@@ -225,6 +225,16 @@ def _write_marker(marker: Path, digest: str, **extra: Any) -> None:
     tmp.replace(marker)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1079,6 +1089,29 @@ class LocalServers:
     def stop(self) -> None:
         with _file_lock(self._lock_path):
             self._stop_locked()
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[Endpoints]:
+        """Start (or reuse) the servers for this process and stop them after the last process using them.
+
+        Test sessions run side by side on one machine (a developer's and an editor's): one finishing must not
+        pull the servers from under another. Each user leaves its pid in the profile's state directory.
+        """
+        users = self.profile.state_dir / "users"
+        mine = users / str(os.getpid())
+        with _file_lock(self._lock_path):
+            users.mkdir(parents=True, exist_ok=True)
+            mine.touch()
+        try:
+            yield self.start()
+        finally:
+            with _file_lock(self._lock_path):
+                mine.unlink(missing_ok=True)
+                for other in users.iterdir():  # pid files a killed session left behind
+                    if not (other.name.isdigit() and _alive(int(other.name))):
+                        other.unlink(missing_ok=True)
+                if not any(users.iterdir()):
+                    self._stop_locked()
 
     def _stop_locked(self) -> None:
         stopping = [(server, pid) for server in self.servers if (pid := server.signal_stop()) is not None]

@@ -54,12 +54,9 @@ def _containers() -> Iterator[Servers]:
 def _local_processes() -> Iterator[Servers]:
     from deploy.local.launcher import LocalServers
 
-    servers = LocalServers.for_profile("test")
-    endpoints = servers.start()
-    try:
+    # Shared with any other test session running now: the last one to finish stops the servers.
+    with LocalServers.for_profile("test").shared() as endpoints:
         yield Servers(endpoints.kafka_bootstrap, endpoints.mongodb_url, "local processes")
-    finally:
-        servers.stop()
 
 
 @pytest.fixture(scope="session")
