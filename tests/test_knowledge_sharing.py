@@ -1,0 +1,211 @@
+"""Knowledge shared beyond courses, across the whole platform on the real broker and store (issue 10).
+
+HR pushes the people through SCIM. Hana proposes a master class on pytest; Anna registers and is told in
+Russian; hours later (the enrolment service restarted with its clock ahead) Hana marks it held and attaches
+the recording, and Anna rates it. The recording arrives in mentoring's knowledge base by event and is found
+by tag and by a Russian word; Hana earns the host's points and badge, Anna the feedback points. In a circle,
+Fay facilitates a brainstorm from ideas through votes to a decision whose owner Anna is told; its summary is
+found in the knowledge base and Fay earns points. A curator writes an article for Olga and vouches for it:
+Olga earns the points of a reviewed item once. Half a year on (mentoring restarted with its clock ahead),
+the review period has passed: each owner is told in their inbox, and the items show as stale.
+"""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from shared.persistence.mongo import connect
+from tests.support.kafka import eventually
+from tests.support.platform import SCIM_TOKEN, Platform
+
+SCIM = {"Authorization": f"Bearer {SCIM_TOKEN}"}
+
+
+async def expect(answer: httpx.Response, status: int = 200) -> Any:
+    assert answer.status_code == status, f"{answer.request.method} {answer.request.url}: {answer.text}"
+    return answer.json() if answer.content else None
+
+
+def scim_user(name: str, person_id: str, department: str) -> dict[str, Any]:
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "externalId": person_id,
+        "userName": f"{person_id}@contoso.example",
+        "displayName": name,
+        "emails": [{"value": f"{person_id}@contoso.example", "type": "work", "primary": True}],
+        "preferredLanguage": "ru-RU",
+        "timezone": "Europe/Moscow",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": department},
+    }
+
+
+async def test_master_classes_brainstorms_and_articles_reach_one_knowledge_base_with_points_and_messages(
+    platform: Platform,
+) -> None:
+    enrolment, mentoring = platform.url("enrolment"), platform.url("mentoring")
+    gamification, notifications = platform.url("gamification"), platform.url("notifications")
+    run = uuid.uuid4().hex[:6]
+    hana, anna, boris, fay, olga = (f"{name}-{run}" for name in ("hana", "anna", "boris", "fay", "olga"))
+    curator = platform.headers(f"cura-{run}", "curator")
+
+    def as_(person: str) -> dict[str, str]:
+        return platform.headers(person)
+
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def points(person: str) -> dict[str, Any]:
+            return dict(await expect(await client.get(f"{gamification}/people/{person}/points", headers=as_(person))))
+
+        async def rules_credited(person: str) -> list[str]:
+            return sorted(entry["rule"] for entry in (await points(person))["ledger"])
+
+        async def badges(person: str) -> list[str]:
+            found = await expect(await client.get(f"{gamification}/people/{person}/badges", headers=as_(person)))
+            return sorted(badge["badge_id"] for badge in found)
+
+        async def inbox(person: str) -> list[str]:
+            found = await expect(await client.get(f"{notifications}/people/{person}/inbox", headers=as_(person)))
+            return [message["text"] for message in found["messages"]]
+
+        async def search(query: str) -> list[dict[str, Any]]:
+            page = await expect(await client.get(f"{mentoring}/knowledge/items?{query}", headers=as_(boris)))
+            return list(page["items"])
+
+        # --- HR pushes the people ---------------------------------------------------------------------------
+        people = [
+            ("Хана Хостова", hana, "ИТ"),
+            ("Анна Смирнова", anna, "Продажи"),
+            ("Борис Орлов", boris, "Бухгалтерия"),
+            ("Фая Фасилитаторова", fay, "Продажи"),
+            ("Ольга Авторова", olga, "ИТ"),
+        ]
+        for name, person_id, department in people:
+            user = scim_user(name, person_id, department)
+            await expect(await client.post(f"{platform.url('directory')}/scim/v2/Users", json=user, headers=SCIM), 201)
+        for service in ("notifications", "mentoring"):
+            database = connect(platform.servers.mongodb_url)[platform.database(service)]
+
+            async def copies(database: Any = database) -> int:
+                return int(await database["people"].count_documents({"_id": {"$in": [p[1] for p in people]}}))
+
+            await eventually(copies, lambda count: count == len(people), timeout=30)
+
+        # --- a master class from proposal to feedback ---------------------------------------------------------
+        mc_tag = f"pytest-{run}"
+        proposal = {
+            "title": "Мастер-класс: pytest за час",
+            "abstract": "Фикстуры, параметризация и настоящие серверы в тестах",
+            "language": "ru",
+            "competencies": [mc_tag, "python"],
+            "starts_at": (datetime.now(UTC) + timedelta(hours=2)).isoformat(),
+            "duration_minutes": 60,
+            "capacity": 10,
+            "room_url": "https://meet.example.com/pytest",
+        }
+        too_long = await client.post(
+            f"{enrolment}/master-classes", json={**proposal, "duration_minutes": 150}, headers=as_(hana)
+        )
+        assert too_long.status_code == 422 and too_long.json()["field"] == "duration_minutes"
+        created = await expect(await client.post(f"{enrolment}/master-classes", json=proposal, headers=as_(hana)), 201)
+        assert created["status"] == "published"  # the company needs no curator's approval (the default)
+        master_class = f"{enrolment}/master-classes/{created['id']}"
+        registered = await expect(await client.post(f"{master_class}/registrations", headers=as_(anna)), 201)
+        assert registered["my_status"] == "registered"
+        told = await eventually(lambda: inbox(anna), lambda texts: any("мастер-класс" in t for t in texts), timeout=30)
+        assert any("Вы записаны на мастер-класс «Мастер-класс: pytest за час»" in text for text in told)
+
+        # Three hours later the session has taken place.
+        platform.restart("enrolment", OWLERY_ENROLMENT_CLOCK_SHIFT_HOURS="3").wait_ready()
+        held = await expect(await client.post(f"{master_class}/held", headers=as_(hana)))
+        assert (held["status"], held["attendees"]) == ("held", 1)
+        recording = {"recording_url": "https://video.example.com/pytest", "materials": ["https://slides.example.com/p"]}
+        await expect(await client.post(f"{master_class}/recording", json=recording, headers=as_(hana)))
+        await expect(await client.post(f"{master_class}/feedback", json={"score": 5}, headers=as_(anna)), 201)
+
+        recorded = await eventually(lambda: search(f"tag={mc_tag}"), lambda items: len(items) == 1, timeout=30)
+        [item] = recorded
+        assert (item["type"], item["owner_id"], item["title"]) == ("master_class", hana, proposal["title"])
+        assert "https://video.example.com/pytest" in item["links"]
+        assert [found["id"] for found in await search("q=фикстуры+параметризация")] == [item["id"]]
+
+        await eventually(lambda: rules_credited(hana), lambda rules: "master-class-held" in rules, timeout=30)
+        assert await eventually(lambda: badges(hana), lambda found: "master-class-host" in found, timeout=30)
+        await eventually(lambda: rules_credited(anna), lambda rules: "master-class-feedback" in rules, timeout=30)
+        assert "master-class-held" not in await rules_credited(anna)
+
+        # --- a brainstorm in a circle from ideas through votes to a decision in the knowledge base -------------
+        circle = await expect(
+            await client.post(
+                f"{mentoring}/circles", json={"topic": "Оплаты", "experience": "practitioner"}, headers=as_(fay)
+            ),
+            201,
+        )
+        members = f"{mentoring}/circles/{circle['id']}/members"
+        for person in (anna, boris):
+            body = {"person_id": person, "experience": "beginner"}
+            await expect(await client.post(members, json=body, headers=as_(person)), 201)
+        case = {"case": "Клиенты забывают платить вовремя. Что делать?", "title": "Должники", "votes_per_member": 2}
+        opened = await expect(
+            await client.post(f"{mentoring}/circles/{circle['id']}/brainstorms", json=case, headers=as_(fay)), 201
+        )
+        brainstorm = f"{mentoring}/circles/{circle['id']}/brainstorms/{opened['id']}"
+        ideas = []
+        for person, text, anonymous in (
+            (anna, "Напоминать за день до срока", False),
+            (boris, "Предложить рассрочку", True),
+            (boris, "Автоматизировать напоминание", True),
+        ):
+            idea: dict[str, Any] = {"text": text, "anonymous": anonymous}
+            ideas.append(await expect(await client.post(f"{brainstorm}/ideas", json=idea, headers=as_(person)), 201))
+        await expect(await client.post(f"{brainstorm}/voting", headers=as_(fay)))
+        for person, idea in ((anna, ideas[2]), (boris, ideas[2]), (boris, ideas[0])):
+            await expect(await client.post(f"{brainstorm}/ideas/{idea['id']}/votes", headers=as_(person)), 201)
+        twice = await client.post(f"{brainstorm}/ideas/{ideas[2]['id']}/votes", headers=as_(anna))
+        assert twice.status_code == 409
+        bs_tag = f"payments-{run}"
+        decision = {
+            "themes": [{"title": "Напоминания", "idea_ids": [ideas[0]["id"], ideas[2]["id"]]}],
+            "decision": "Автоматическое напоминание за день до срока оплаты",
+            "owner_ids": [anna],
+            "tags": [bs_tag],
+        }
+        decided = await expect(await client.post(f"{brainstorm}/decision", json=decision, headers=as_(fay)))
+        found = await eventually(lambda: search(f"tag={bs_tag}&type=brainstorm"), lambda items: len(items) == 1)
+        assert found[0]["id"] == decided["knowledge_item_id"]
+        assert [item["id"] for item in await search(f"q=должники&tag={bs_tag}")] == [decided["knowledge_item_id"]]
+        assert boris not in str(found)  # his ideas were anonymous
+        await eventually(lambda: rules_credited(fay), lambda rules: "brainstorm-facilitated" in rules, timeout=30)
+
+        # --- a curator writes an article for Olga and vouches for it: a reviewed item pays its owner once -------
+        article = {
+            "article_id": f"a-{run}",
+            "title": "Как писать тест-кейсы",
+            "summary": "Шаблон и примеры для QA",
+            "language": "ru",
+            "category": "QA",
+            "tags": [f"qa-{run}"],
+            "owner_id": olga,
+        }
+        written = await expect(await client.post(f"{mentoring}/knowledge/articles", json=article, headers=curator), 201)
+        for _ in range(2):
+            await expect(await client.post(f"{mentoring}/knowledge/items/{written['id']}/review", headers=curator))
+        await eventually(lambda: rules_credited(olga), lambda rules: rules == ["knowledge-item-reviewed"], timeout=30)
+        assert (await points(olga))["balance"] == 30
+
+        # --- half a year on, the items' review period (180 days) has passed: their owners are told -------------
+        platform.restart(
+            "mentoring",
+            OWLERY_MENTORING_CLOCK_SHIFT_HOURS=str(24 * 200),
+            OWLERY_MENTORING_KNOWLEDGE_REVIEW_CHECK_SECONDS="1",
+        ).wait_ready()
+        for owner, title in ((hana, proposal["title"]), (olga, article["title"])):
+
+            async def owners_inbox(owner: str = owner) -> list[str]:
+                return await inbox(owner)
+
+            texts = await eventually(owners_inbox, lambda found: any("базе знаний" in t for t in found), 30)
+            assert any(f"Ваш материал в базе знаний «{title}»" in text for text in texts), texts
+        stale = await search(f"stale=true&tag={mc_tag}")
+        assert [item["id"] for item in stale] == [item["id"]]
