@@ -112,5 +112,4 @@ def follow_points(
         except UnknownRule as unknown:
             raise Rejected(str(unknown)) from unknown  # no retry can make it known: dead-letter it now
 
-    # Unmarked: a standing records the log positions it has applied, so a redelivered record changes nothing.
-    consumer.on_batch([gamification.PointsAwardedV1, gamification.RestrictedPointsAwardedV1], project, marked=False)
+    consumer.on_batch([gamification.PointsAwardedV1, gamification.RestrictedPointsAwardedV1], project)
