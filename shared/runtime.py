@@ -20,12 +20,14 @@ from shared.contracts.base import IntegrationEvent
 from shared.messaging.consumer import ReliableConsumer
 from shared.messaging.kafka import KafkaEventPublisher, build_broker, ensure_topics
 from shared.messaging.outbox import OutboxRelay
+from shared.persistence.leases import Leases
 from shared.persistence.mongo import connect, ping
 from shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
 
 HOUSEKEEPING_SECONDS = 3600.0
+LEASES_KEPT = timedelta(days=1)  # ended leases kept a while, to tell who did what when
 
 
 class ServiceRuntime:
@@ -43,6 +45,7 @@ class ServiceRuntime:
         self.client = connect(settings.mongodb_url)
         self.database = self.client[settings.mongodb_database]
         self.broker = build_broker(settings.kafka_bootstrap_servers, client_id=f"owlery-{name}")
+        self.leases = Leases(self.database)
         self.published_topics = sorted({settings.topic_prefix + contract.topic for contract in publishes})
         self.relay = OutboxRelay(
             self.database,
@@ -50,6 +53,10 @@ class ServiceRuntime:
             KafkaEventPublisher(self.broker, settings.topic_prefix),
             sweep_seconds=settings.outbox_sweep_seconds,
             transient=transient_outboxes,
+            leases=self.leases,
+            lease_seconds=settings.outbox_lease_seconds,
+            orphan_seconds=settings.outbox_orphan_seconds,
+            publish_timeout_seconds=settings.outbox_publish_timeout_seconds,
         )
         self.consumer = ReliableConsumer(
             name=settings.consumer_group,
@@ -72,8 +79,8 @@ class ServiceRuntime:
             KeySet(http_key_fetcher(settings.oidc_issuer, settings.oidc_jwks_url)),
         )
         self._setups: list[Callable[[], Awaitable[None]]] = [self.consumer.ensure_indexes]
-        self._jobs: list[tuple[str, float, Callable[[], Awaitable[object]]]] = [
-            ("forget-old-markers", HOUSEKEEPING_SECONDS, self._forget_old_markers)
+        self._jobs: list[tuple[str, float, Callable[[], Awaitable[object]], bool]] = [
+            ("housekeeping", HOUSEKEEPING_SECONDS, self._housekeeping, False)
         ]
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
@@ -84,13 +91,17 @@ class ServiceRuntime:
         """The gate for this service's HTTP API: its policy, checked against this runtime's token verifier."""
         return Gatekeeper(guardrails, self.token_verifier, is_blocked=is_blocked, provisioning_token=provisioning_token)
 
-    def every(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+    def every(
+        self, seconds: float, job: Callable[[], Awaitable[object]], name: str, *, every_replica: bool = False
+    ) -> None:
         """Run `job` every `seconds` while the service runs (a failure is logged and retried next time).
 
-        Every replica runs it: jobs must be safe to run concurrently (decide under an aggregate's
-        version, or insert a unique key), which makes them idempotent as well.
+        Once per period across the service's replicas: each period, the replica that claims the job's lease
+        runs it (`every_replica=True` for work on the process's own memory, such as a cache). A run can still
+        overlap the next period's on another replica, so jobs stay safe to run concurrently (decide under an
+        aggregate's version, or insert a unique key), which makes them idempotent as well.
         """
-        self._jobs.append((name, seconds, job))
+        self._jobs.append((name, seconds, job, every_replica))
 
     def on_start(self, setup: Callable[[], Awaitable[None]]) -> None:
         """Run this (e.g. index creation) before the service takes traffic."""
@@ -121,20 +132,24 @@ class ServiceRuntime:
         await self.broker.stop()
         await self.client.close()
 
-    async def _repeat(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+    async def _repeat(
+        self, name: str, seconds: float, job: Callable[[], Awaitable[object]], every_replica: bool
+    ) -> None:
         while not self._stopping.is_set():
             try:
-                await job()
+                if every_replica or await self.leases.claim(f"job:{name}", seconds) is not None:
+                    await job()
             except Exception:
                 logger.exception("%s failed; trying again in %.0f s", name, seconds)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), seconds)
 
-    async def _forget_old_markers(self) -> None:
+    async def _housekeeping(self) -> None:
         retention = timedelta(hours=self.settings.processed_event_retention_hours)
         forgotten = await self.consumer.forget_handled_before(datetime.now(UTC) - retention)
         if forgotten:
             logger.info("forgot %d handled-event markers older than %s", forgotten, retention)
+        await self.leases.forget_ended_before(datetime.now(UTC) - LEASES_KEPT)
 
     async def database_ready(self) -> bool:
         return await ping(self.database)

@@ -26,6 +26,15 @@ class ServiceSettings(BaseSettings):
     outbox_sweep_seconds: float = Field(
         30.0, description="Safety-net sweep of the outbox for what another replica or a lost wake-up left behind"
     )
+    outbox_lease_seconds: float = Field(
+        30.0, gt=0, description="How long one replica holds the outbox sweep before another may take it over"
+    )
+    outbox_orphan_seconds: float = Field(
+        10.0, gt=0, description="How long an outbox entry waits for its writer before the sweeping replica takes it"
+    )
+    outbox_publish_timeout_seconds: float = Field(
+        4.0, gt=0, description="A replica gives up publishing the entries it wrote after this (a sweep takes them)"
+    )
     consumer_max_attempts: int = Field(4, ge=1, description="Attempts for a failing handler before dead-lettering")
     consumer_retry_backoff_seconds: float = Field(0.2, ge=0, description="First retry delay; doubles each attempt")
     topic_partitions: int = Field(3, ge=1)

@@ -158,5 +158,8 @@ def bootstrap(settings: GamificationSettings | None = None) -> Gamification:
         lambda: ring_cases.look_for_rings(service.clock(), service.deeds, service.ledger, service.rules, service.rings),
         "reciprocal-rings",
     )
-    runtime.every(settings.leaderboard_refresh_seconds, service.leaderboards.refresh, "leaderboards")
+    # Every replica answers leaderboard reads from its own snapshot in memory.
+    runtime.every(
+        settings.leaderboard_refresh_seconds, service.leaderboards.refresh, "leaderboards", every_replica=True
+    )
     return service

@@ -9,25 +9,33 @@ It wakes when the service writes (`notify` names the entry, which the relay then
 batch of them at once), sweeps once at start for what a crash left behind, and sweeps rarely after
 that for entries another replica wrote. Only the sweep queries by `outbox_state`: FerretDB v1 scans a collection for any
 filter other than _id (one id or, as the launcher builds it, a list), so the per-write path never does.
+
+With several replicas, no two publish the same entry at the same time. A replica publishes the entries it
+wrote itself, at once, and gives up on them if that fails or takes longer than `publish_timeout_seconds`.
+What is left (its writer failed or died) is an orphan once it has waited `orphan_seconds`, and only the
+replica holding the service's sweep lease (`shared.persistence.leases`) publishes orphans, starting a batch
+only while its lease has time enough left to finish it. A dead replica's lease ends with its period.
 """
 
 import asyncio
 import contextlib
 import logging
 from collections.abc import Collection, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.faults import failpoint
 from shared.messaging.cloudevents import OutboxEvent
+from shared.persistence.leases import Lease, Leases
 from shared.persistence.mongo import Document, in_batches
 from shared.persistence.versioned import PENDING, PUBLISHED, commit_id
 
 logger = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+SWEEP_LEASE = "outbox-sweep"
 
 
 class Notify(Protocol):
@@ -51,6 +59,10 @@ class OutboxRelay:
         batch_size: int = 500,
         max_backoff_seconds: float = 5.0,
         transient: Collection[str] = (),
+        leases: Leases | None = None,
+        lease_seconds: float = 30.0,
+        orphan_seconds: float = 10.0,
+        publish_timeout_seconds: float = 4.0,
     ) -> None:
         self.database = database
         self.collections = collections
@@ -61,6 +73,15 @@ class OutboxRelay:
         self.sweep_seconds = sweep_seconds
         self.batch_size = batch_size
         self.max_backoff_seconds = max_backoff_seconds
+        self.leases = leases
+        """None: this process is the only publisher (a tool, a test), so it sweeps without asking."""
+        self.lease_seconds = lease_seconds
+        self.orphan_seconds = orphan_seconds
+        self.publish_timeout_seconds = publish_timeout_seconds
+        if leases is not None and orphan_seconds <= publish_timeout_seconds:
+            raise ValueError("an entry becomes an orphan only after its writer's publish has timed out")
+        if leases is not None and lease_seconds <= 2 * publish_timeout_seconds:
+            raise ValueError("a sweep lease lasts longer than two publishes")
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._hints: list[tuple[str, str]] = []
@@ -94,7 +115,7 @@ class OutboxRelay:
         while not self._stopping:
             try:
                 if sweep_due:
-                    await self.drain()
+                    await self.sweep()
                     sweep_due = False
                 else:
                     await self.drain_hinted()
@@ -158,26 +179,48 @@ class OutboxRelay:
             wanted = _predecessors(waiting) - have
         return earlier
 
-    async def drain(self) -> int:
-        """Sweep every outbox for pending entries and publish them; return how many events went out."""
+    async def sweep(self) -> int:
+        """Publish what other writers left behind, if this replica holds the sweep lease; how many events went out.
+
+        Without leases (one publisher) that is every pending entry; with them, entries pending for longer than
+        `orphan_seconds`, whose writers have given up on them.
+        """
+        if self.leases is None:
+            return await self.drain()
+        lease = await self.leases.claim(SWEEP_LEASE, self.lease_seconds)
+        if lease is None:
+            return 0
+        return await self.drain(orphaned_before=datetime.now(UTC) - timedelta(seconds=self.orphan_seconds), lease=lease)
+
+    async def drain(self, orphaned_before: datetime | None = None, lease: Lease | None = None) -> int:
+        """Publish every pending entry (written before `orphaned_before`, if given); how many events went out.
+
+        Under a `lease`, a batch starts only while the lease has time for it: it never runs into the next holder's.
+        """
         published = 0
+        query: Document = {"outbox_state": PENDING}
+        if orphaned_before is not None:
+            query["committed_at"] = {"$lt": orphaned_before}
         for name in self.collections:
-            while True:
-                # This query covers what was written to this collection before it: drop only those hints,
-                # not those of a collection already swept, whose newer entries would wait for the next sweep.
-                self._hints = [hint for hint in self._hints if hint[0] != name]
-                self._written = {hint: entry for hint, entry in self._written.items() if hint[0] != name}
+            while (
+                lease is None or lease.remaining(datetime.now(UTC)).total_seconds() > 2 * self.publish_timeout_seconds
+            ):
+                if orphaned_before is None:
+                    # This query covers what was written to this collection before it: drop only those hints,
+                    # not those of a collection already swept, whose newer entries would wait for the next sweep.
+                    self._hints = [hint for hint in self._hints if hint[0] != name]
+                    self._written = {hint: entry for hint, entry in self._written.items() if hint[0] != name}
                 entries = await (
-                    self.database[name]
-                    .find({"outbox_state": PENDING})
-                    .sort([("committed_at", 1)])
-                    .limit(self.batch_size)
-                    .to_list()
+                    self.database[name].find(query).sort([("committed_at", 1)]).limit(self.batch_size).to_list()
                 )
                 if not entries:
                     break
                 published += await self._publish([(name, entry) for entry in entries])
         return published
+
+    def _time_left(self, lease: Lease) -> bool:
+        """Whether the lease has time for one more batch: a publish at its longest, and as long again to mark it."""
+        return lease.remaining(datetime.now(UTC)).total_seconds() > 2 * self.publish_timeout_seconds
 
     async def _publish(self, entries: list[tuple[str, Document]]) -> int:
         if not entries:
@@ -185,7 +228,8 @@ class OutboxRelay:
         events = [OutboxEvent.from_document(event) for _, entry in entries for event in entry["events"]]
         failpoint("outbox.before_publish")
         try:
-            await self.publisher.publish(events)
+            # Bounded: past it, this replica gives the entries up, and they become orphans only later.
+            await asyncio.wait_for(self.publisher.publish(events), self.publish_timeout_seconds)
         except Exception:
             await self._count_attempt(entries)
             raise

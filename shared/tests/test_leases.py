@@ -1,0 +1,161 @@
+"""Leases and the outbox relay with several replicas, on the real MongoDB-wire server (FerretDB updates are not
+atomic, so only a unique-key insert may decide who holds a lease)."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.messaging.cloudevents import OutboxEvent
+from shared.messaging.outbox import OutboxRelay
+from shared.persistence.leases import Leases
+from shared.persistence.mongo import connect
+from shared.persistence.versioned import PENDING, PUBLISHED, outbox_fields
+from shared.runtime import ServiceRuntime
+from shared.settings import ServiceSettings
+from tests.support.infra import Servers, isolated, remove
+
+pytestmark = pytest.mark.infra
+
+AT = datetime(2026, 12, 7, 10, 0, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_of_eight_replicas_claiming_at_once_exactly_one_holds_the_lease_until_its_period_ends(
+    servers: Servers, unique_name: str
+) -> None:
+    database = connect(servers.mongodb_url)[unique_name]
+    clock = Clock(AT + timedelta(seconds=1))
+    replicas = [Leases(database, holder=f"replica-{n}", clock=clock) for n in range(8)]
+
+    won = await asyncio.gather(*(replica.claim("sweep", 30) for replica in replicas))
+
+    holders = [lease.holder for lease in won if lease is not None]
+    assert len(holders) == 1
+    holder = next(replica for replica in replicas if replica.holder == holders[0])
+    clock.now = AT + timedelta(seconds=29)
+    again = await holder.claim("sweep", 30)
+    assert again is not None and again.remaining(clock.now) == timedelta(seconds=1)  # its own, re-entrant
+    assert [await replica.claim("sweep", 30) for replica in replicas if replica is not holder] == [None] * 7
+    assert all([await replica.claim(f"job of {replica.holder}", 30) for replica in replicas])  # names are apart
+
+    # The holder dies: nobody hears of it, and the next period is anyone's.
+    clock.now = AT + timedelta(seconds=31)
+    survivors = [replica for replica in replicas if replica is not holder]
+    won = await asyncio.gather(*(replica.claim("sweep", 30) for replica in survivors))
+    assert len([lease for lease in won if lease is not None]) == 1
+
+    assert await holder.forget_ended_before(AT + timedelta(seconds=31)) >= 1
+    assert await database["leases"].count_documents({"name": "sweep"}) == 1  # the current period's
+
+
+def event(number: int) -> OutboxEvent:
+    return OutboxEvent(
+        id=f"event-{number}",
+        type="com.owlery.test.thing.happened.v1",
+        source="/owlery/tests",
+        subject=f"thing-{number}",
+        time=AT,
+        topic="things",
+        key=f"thing-{number}",
+        correlation_id="test",
+        data={"number": number},
+    )
+
+
+class Collected:
+    """A publisher that keeps what it was given, and who gave it, and takes a while as a broker does."""
+
+    def __init__(self, replica: str, log: list[tuple[str, str]]) -> None:
+        self.replica = replica
+        self.log = log
+
+    async def publish(self, events: list[OutboxEvent]) -> None:
+        await asyncio.sleep(0.05)
+        self.log.extend((self.replica, e.id) for e in events)
+
+
+async def test_two_replicas_sweeping_the_same_outbox_publish_each_orphan_once_and_leave_fresh_entries_to_their_writer(
+    servers: Servers, unique_name: str
+) -> None:
+    database = connect(servers.mongodb_url)[unique_name]
+    outbox = database["things_outbox"]
+    now = datetime.now(UTC)
+    orphans = [
+        {"_id": f"o{n}", **outbox_fields([event(n)]), "committed_at": now - timedelta(minutes=1)} for n in range(30)
+    ]
+    fresh = {"_id": "fresh", **outbox_fields([event(99)])}  # its writer is publishing it right now
+    await outbox.insert_many([*orphans, fresh])
+    log: list[tuple[str, str]] = []
+
+    def replica(name: str) -> OutboxRelay:
+        return OutboxRelay(
+            database,
+            ["things_outbox"],
+            Collected(name, log),
+            batch_size=7,
+            leases=Leases(database, holder=name),
+            lease_seconds=30,
+            orphan_seconds=10,
+            publish_timeout_seconds=1,
+        )
+
+    first, second = replica("first"), replica("second")
+    counts = await asyncio.gather(first.sweep(), second.sweep())
+    again = await asyncio.gather(first.sweep(), second.sweep())
+
+    assert sorted(event_id for _, event_id in log) == sorted(f"event-{n}" for n in range(30))  # each once
+    assert len({who for who, _ in log}) == 1  # by the one replica holding the sweep lease
+    assert (sorted(counts), list(again)) == ([0, 30], [0, 0])
+    assert await outbox.count_documents({"outbox_state": PUBLISHED}) == 30
+    assert (await outbox.find_one({"_id": "fresh"}) or {})["outbox_state"] == PENDING
+
+
+def test_a_relay_refuses_timings_under_which_two_replicas_could_publish_one_entry() -> None:
+    database = connect("mongodb://127.0.0.1:1/")["never-used"]
+    leases = Leases(database, holder="x")
+    with pytest.raises(ValueError, match="orphan"):
+        OutboxRelay(database, [], Collected("x", []), leases=leases, orphan_seconds=2, publish_timeout_seconds=4)
+    with pytest.raises(ValueError, match="lease"):
+        OutboxRelay(database, [], Collected("x", []), leases=leases, lease_seconds=5, publish_timeout_seconds=4)
+
+
+async def test_a_scheduled_job_runs_once_per_period_across_two_replicas_and_a_cache_refresh_on_each(
+    servers: Servers, unique_name: str
+) -> None:
+    settings = isolated(ServiceSettings, servers, "leases", http_port=0, mode="dev")
+    runs: list[tuple[str, int]] = []
+    refreshes: list[str] = []
+
+    def replica(name: str) -> ServiceRuntime:
+        runtime = ServiceRuntime(settings, name=name, publishes=[], outbox_collections=[])
+
+        async def job() -> None:
+            runs.append((name, int(datetime.now(UTC).timestamp() // 0.5)))
+
+        async def refresh() -> None:
+            refreshes.append(name)
+
+        runtime.every(0.5, job, "reminders")
+        runtime.every(0.5, refresh, "cache", every_replica=True)
+        return runtime
+
+    first, second = replica("first"), replica("second")
+    try:
+        await asyncio.gather(first.start(), second.start())
+        await asyncio.sleep(3)
+    finally:
+        await asyncio.gather(first.stop(), second.stop())
+        await remove(servers, settings)
+
+    periods = [period for _, period in runs]
+    assert len(periods) >= 4
+    assert len(periods) == len(set(periods))  # never twice in one period
+    assert {"first", "second"} == set(refreshes)  # each keeps its own cache
