@@ -13,6 +13,7 @@ from mentoring.domain.circle import Circle
 from mentoring.domain.coffee_round import CoffeeRound
 from mentoring.domain.concern import Concern
 from mentoring.domain.flag import Flag
+from mentoring.domain.internship import Internship, Partner, Placement
 from mentoring.domain.knowledge import KnowledgeItem
 from mentoring.domain.library import LibraryEntry
 from mentoring.domain.pair import Pair
@@ -75,6 +76,9 @@ AGGREGATES: dict[str, tuple[Callable[[str, Any], Any], tuple[str, ...]]] = {
         Brainstorm.from_state,
         ("facilitator_id", "ideas.author_id", "votes.person_id", "owner_ids"),
     ),
+    "partners": (Partner.from_state, ("registered_by",)),
+    "placements": (Placement.from_state, ("host_id", "offered_by")),
+    "internships": (Internship.from_state, ("guest_id", "manager_id", "host_id")),
 }
 
 
@@ -143,6 +147,9 @@ def bootstrap(settings: MentoringSettings | None = None) -> Mentoring:
         audit=runtime.audit,
         knowledge=repositories["knowledge"],
         brainstorms=repositories["brainstorms"],
+        partners=repositories["partners"],
+        placements=repositories["placements"],
+        internships=repositories["internships"],
     )
     service = Mentoring(
         runtime=runtime,

@@ -10,6 +10,7 @@ from mentoring.domain.programme import Profile, Programme
 from mentoring.entrypoints import schemas as s
 from mentoring.entrypoints.brainstorms_http import brainstorms_router
 from mentoring.entrypoints.circles_http import circles_router
+from mentoring.entrypoints.internships_http import internships_router
 from mentoring.entrypoints.knowledge_http import knowledge_router
 from mentoring.entrypoints.policy import guardrails
 from mentoring.service import desk, handlers, pairs
@@ -402,6 +403,7 @@ def create_app(service: Mentoring | None = None) -> FastAPI:
         circles_router(ports, service.settings.max_weekly_tasks),
         knowledge_router(service.knowledge),
         brainstorms_router(ports, service.knowledge),
+        internships_router(ports, service.knowledge),
     ):
         app.include_router(router)
     return app

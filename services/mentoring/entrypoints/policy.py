@@ -6,11 +6,13 @@ person who raised it and the curators.
 """
 
 from mentoring.domain.circle import Circle, CircleRole
+from mentoring.domain.internship import Internship
 from mentoring.service.handlers import load
 from mentoring.service.knowledge import KnowledgeBase
 from mentoring.service.ports import Ports
 from shared.auth.policy import OWN_RECORD, SIGNED_IN, Access, Guardrails, OwnershipRule, RequestFacts, allow, own_record
 from shared.auth.tokens import Principal
+from shared.errors import NotFound
 from shared.http import PRIVACY_POLICY
 
 CURATOR_OF_PROGRAMME = "curator of this programme"
@@ -27,6 +29,11 @@ FACILITATES = "facilitator of this circle"
 CHECKS = "reviewer, expert or facilitator of this circle"
 KEEPS_LIBRARY = "librarian or facilitator of this circle"
 OWNS_ITEM = "owner of this knowledge-base item"
+GUEST = "guest of this internship"
+HOST = "host of this internship"
+GUEST_OR_HOST = "guest or host of this internship"
+SEES_INTERNSHIP = "guest, host or the guest's manager"
+GUEST_MANAGER = "manager of this internship's guest"
 
 CURATOR = allow("curator", "admin", owner=CURATOR_OF_PROGRAMME)
 OWN = allow("employee", owner=OWN_RECORD)
@@ -129,6 +136,25 @@ POLICY: dict[str, Access] = {
     "GET /knowledge/items": SIGNED_IN,
     "GET /knowledge/items/{item_id}": SIGNED_IN,
     "POST /knowledge/items/{item_id}/review": allow("employee", owner=OWNS_ITEM, unless=["curator", "admin"]),
+    # Exchange internships: admins register partners; units offer placements (which unit: checked by the
+    # service); anyone applies; the guest's manager decides; the host agrees goals; the guest logs and reports.
+    # Reciprocity is counts per unit only, no names: anyone signed in sees it.
+    "POST /partners": allow("admin"),
+    "GET /partners": SIGNED_IN,
+    "POST /placements": SIGNED_IN,
+    "GET /placements": SIGNED_IN,
+    "GET /placements/{placement_id}": SIGNED_IN,
+    "POST /placements/{placement_id}/applications": SIGNED_IN,
+    "GET /internships": SIGNED_IN,
+    "GET /reciprocity": SIGNED_IN,
+    "GET /internships/{internship_id}": allow("employee", owner=SEES_INTERNSHIP),
+    "POST /internships/{internship_id}/decision": allow("employee", owner=GUEST_MANAGER),
+    "POST /internships/{internship_id}/goals/check": allow("employee", owner=GUEST_OR_HOST),
+    "POST /internships/{internship_id}/goals": allow("employee", owner=HOST),
+    "POST /internships/{internship_id}/log": allow("employee", owner=GUEST),
+    "POST /internships/{internship_id}/feedback": allow("employee", owner=GUEST_OR_HOST),
+    "PUT /internships/{internship_id}/report": allow("employee", owner=GUEST),
+    "POST /internships/{internship_id}/report/publication": allow("employee", owner=GUEST),
     # Hidden content and the real authors of anonymous comments: moderators only, the reveal audited.
     "GET /moderation/flags": allow("moderator"),
     "POST /moderation/flags/{flag_id}/decision": allow("moderator"),
@@ -182,7 +208,34 @@ def ownership_rules(ports: Ports, knowledge_base: KnowledgeBase | None = None) -
         item, _ = await load(knowledge_base.items, facts.path["item_id"], "item")
         return item.owner_id == principal.person_id
 
+    async def internship_of(facts: RequestFacts) -> Internship:
+        if ports.internships is None:
+            raise NotFound("internships are not kept here")
+        internship, _ = await load(ports.internships, facts.path["internship_id"], "internship")
+        return internship
+
+    async def guest(principal: Principal, facts: RequestFacts) -> bool:
+        return (await internship_of(facts)).guest_id == principal.person_id
+
+    async def host(principal: Principal, facts: RequestFacts) -> bool:
+        return (await internship_of(facts)).host_id == principal.person_id
+
+    async def guest_or_host(principal: Principal, facts: RequestFacts) -> bool:
+        return (await internship_of(facts)).is_party(principal.person_id)
+
+    async def guest_manager(principal: Principal, facts: RequestFacts) -> bool:
+        return (await internship_of(facts)).manager_id == principal.person_id
+
+    async def sees_internship(principal: Principal, facts: RequestFacts) -> bool:
+        internship = await internship_of(facts)
+        return internship.is_party(principal.person_id) or internship.manager_id == principal.person_id
+
     return {
+        GUEST: guest,
+        HOST: host,
+        GUEST_OR_HOST: guest_or_host,
+        GUEST_MANAGER: guest_manager,
+        SEES_INTERNSHIP: sees_internship,
         OWNS_ITEM: owns_item,
         IN_CIRCLE: circle_role(),
         FACILITATES: circle_role(CircleRole.FACILITATOR),

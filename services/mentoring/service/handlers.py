@@ -443,6 +443,7 @@ async def erase_person(person_id: str, ports: Ports) -> int:
         ports.coffee,
         *([ports.knowledge] if ports.knowledge is not None else []),
         *([ports.brainstorms] if ports.brainstorms is not None else []),
+        *(repository for repository in (ports.partners, ports.placements, ports.internships) if repository is not None),
     ]
     replacement: str | None = None
     changed: set[str] = set()
@@ -573,4 +574,48 @@ async def export_person(person_id: str, ports: Ports) -> dict[str, Any]:
         "pairs": pairs,
         "circles": circles,
         "contributions": contributions,
+        "internships": await _export_internships(person_id, ports),
     }
+
+
+async def _export_internships(person_id: str, ports: Ports) -> list[dict[str, Any]]:
+    """Exchange internships the person was the guest, the host or the approving manager of.
+
+    Each side gets what it wrote: the guest their goals, log and report; each side its own feedback;
+    the manager the reason they gave for a decline. Never the other side's words.
+    """
+    if ports.internships is None:
+        return []
+    exported: list[dict[str, Any]] = []
+    for internship_id in await ports.internships.involving(person_id):
+        found = await ports.internships.get(internship_id)
+        if found is None:
+            continue
+        internship = found[0]
+        side = internship.side_of(person_id)
+        role = side or ("manager" if internship.manager_id == person_id else None)
+        if role is None:
+            continue
+        entry: dict[str, Any] = {
+            "internship_id": internship.id,
+            "placement_id": internship.placement_id,
+            "role": role,
+            "status": internship.status.value,
+            "guest_unit": internship.guest_unit,
+            "host_unit": internship.host_unit,
+        }
+        if side is not None and side in internship.feedback:
+            given = internship.feedback[side]
+            entry["feedback"] = {"rating": given.rating, "words": given.words}
+        if role == "guest":
+            report = internship.report
+            entry |= {
+                "goals_text": internship.goals_text,
+                "goals": [{"text": g.text, "due": g.due.isoformat()} for g in internship.goals],
+                "log": [{"on": e.on.isoformat(), "text": e.text} for e in internship.log],
+                "report": None if report is None else {"title": report.title, "summary": report.summary},
+            }
+        if role == "manager" and internship.decline_reason:
+            entry["decline_reason"] = internship.decline_reason
+        exported.append(entry)
+    return exported

@@ -11,6 +11,7 @@ from mentoring.domain.circle import Circle
 from mentoring.domain.coffee_round import CoffeeRound
 from mentoring.domain.concern import Concern
 from mentoring.domain.flag import Flag
+from mentoring.domain.internship import Internship, Partner, Placement
 from mentoring.domain.knowledge import KnowledgeItem
 from mentoring.domain.library import LibraryEntry
 from mentoring.domain.pair import Pair
@@ -126,3 +127,9 @@ class Ports:
     """The knowledge base's items (owners and reviewers are people an erasure replaces)."""
     brainstorms: "Repository[Brainstorm] | None" = None
     """The circles' collective brainstorms (facilitators, idea authors, voters and owners are people)."""
+    partners: "Repository[Partner] | None" = None
+    """Partner organisations and outside training centres an admin registered (the registering admin is a person)."""
+    placements: "Repository[Placement] | None" = None
+    """Exchange placements units offer (the host and whoever offered are people)."""
+    internships: "Repository[Internship] | None" = None
+    """Exchange internships (guest, host and the guest's manager are people)."""

@@ -19,6 +19,7 @@ from mentoring.bootstrap import bootstrap
 from mentoring.config import MentoringSettings
 from mentoring.entrypoints.http import create_app
 from shared.auth.testing import Call, Example, TestIssuer, about, authorization_matrix
+from shared.contracts import directory
 from shared.persistence.mongo import connect
 from tests.support.infra import Servers, isolated
 
@@ -29,6 +30,8 @@ MISSING_CIRCLE = "/circles/does-not-exist"
 MISSING_TASK = "/tasks/does-not-exist"
 CURATOR = ("curator",)
 MODERATOR = ("moderator",)
+ADMIN = ("admin",)
+MISSING_INTERNSHIP = "/internships/does-not-exist"
 
 
 def terms_body() -> dict[str, Any]:
@@ -564,6 +567,119 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         body = {"reason": "A threat to a colleague"}
         return Call("POST", f"/tasks/{task_id}{suffix}", body, missing_path=MISSING_TASK + suffix)
 
+    # --- exchange internships: the owner is the guest, the host or the guest's manager -----------------
+
+    async def person(person_id: str, department: str, manager_id: str | None = None) -> None:
+        """The directory's copy of a person, as the directory's events would have made it."""
+        await service.people.apply_upsert(
+            directory.PersonUpsertedV1(
+                person_id=person_id,
+                user_name=person_id,
+                display_name=person_id,
+                email=f"{person_id}@example.com",
+                department=department,
+                manager_id=manager_id,
+                locale="en",
+                time_zone="UTC",
+                active=True,
+                version=1,
+            )
+        )
+
+    def placement_body() -> dict[str, Any]:
+        today = datetime.now(UTC).date()
+        return {
+            "title": "Neural networks in quality analysis",
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=60)).isoformat(),
+            "seats": 5,
+            "guest_learns": "Training a defect classifier",
+            "competencies": ["neural networks"],
+        }
+
+    def goals_body() -> dict[str, Any]:
+        due = datetime.now(UTC).date() + timedelta(days=30)
+        goal = {"text": "Build 2 defect classifiers with neural networks", "due": due.isoformat()}
+        return {"goals": [goal], "confirm": True}
+
+    async def placement(host: str | None = None) -> str:
+        host = host or f"host-{_short()}"
+        await person(host, f"qa-{_short()}")
+        offered = await call("POST", "/placements", employee(host), placement_body())
+        return str(offered["id"])
+
+    async def internship(
+        guest: str | None = None, host: str | None = None, manager: str | None = None, stage: str = "applied"
+    ) -> str:
+        """An internship at a fresh placement, taken as far as `stage` through the API."""
+        guest, host = guest or f"guest-{_short()}", host or f"host-{_short()}"
+        manager = manager or f"boss-{_short()}"
+        placement_id = await placement(host)
+        await person(guest, f"sales-{_short()}", manager)
+        applied = await call(
+            "POST", f"/placements/{placement_id}/applications", employee(guest), {"goals": "Label defects"}
+        )
+        path = f"/internships/{applied['id']}"
+        if stage in ("approved", "running", "completed"):
+            await call("POST", f"{path}/decision", employee(manager), {"approve": True})
+        if stage in ("running", "completed"):
+            await call("POST", f"{path}/goals", employee(host), goals_body())
+        if stage == "completed":
+            report = {"title": "What QA taught me", "summary": "Labelling defects", "tags": ["qa"]}
+            await call("PUT", f"{path}/report", employee(guest), report)
+            for side in (guest, host):
+                await call("POST", f"{path}/feedback", employee(side), {"rating": 5})
+        return str(applied["id"])
+
+    def on_internship(
+        role: str, method: str, suffix: str, body: dict[str, Any] | None = None, *, stage: str = "running"
+    ) -> Example:
+        """A request about an internship where the owner is the `role` (guest, host or manager)."""
+
+        async def example(owner: str) -> Call:
+            internship_id = await internship(**{role: owner}, stage=stage)
+            path = f"/internships/{internship_id}{suffix}"
+            return Call(method, path, body, missing_path=MISSING_INTERNSHIP + suffix)
+
+        return example
+
+    async def offer_placement(owner: str) -> Call:
+        await person(owner, f"qa-{_short()}")
+        return Call("POST", "/placements", placement_body())
+
+    async def see_placement(owner: str) -> Call:
+        return Call("GET", f"/placements/{await placement()}", missing_path="/placements/does-not-exist")
+
+    async def apply_for_placement(owner: str) -> Call:
+        await person(owner, f"sales-{_short()}", f"boss-{_short()}")
+        suffix = "/applications"
+        path = f"/placements/{await placement()}{suffix}"
+        return Call("POST", path, {"goals": "Label defects"}, missing_path=f"/placements/does-not-exist{suffix}")
+
+    IN = "/internships/{internship_id}"
+    internship_examples: dict[str, Example] = {
+        "POST /partners": lambda owner: _call(
+            Call("POST", "/partners", {"name": "Acme Labs", "kind": "organisation"}, owner_roles=ADMIN)
+        ),
+        "GET /partners": about("GET", "/partners"),
+        "POST /placements": offer_placement,
+        "GET /placements": about("GET", "/placements"),
+        "GET /placements/{placement_id}": see_placement,
+        "POST /placements/{placement_id}/applications": apply_for_placement,
+        "GET /internships": about("GET", "/internships"),
+        "GET /reciprocity": about("GET", "/reciprocity?unit=department:qa"),
+        f"GET {IN}": on_internship("guest", "GET", "", stage="applied"),
+        f"POST {IN}/decision": on_internship("manager", "POST", "/decision", {"approve": True}, stage="applied"),
+        f"POST {IN}/goals/check": on_internship(
+            "host", "POST", "/goals/check", {"goals": goals_body()["goals"], "locale": "ru"}, stage="approved"
+        ),
+        f"POST {IN}/goals": on_internship("host", "POST", "/goals", goals_body(), stage="approved"),
+        f"POST {IN}/log": on_internship("guest", "POST", "/log", {"text": "Labelled 200 images"}),
+        f"POST {IN}/feedback": on_internship("guest", "POST", "/feedback", {"rating": 4, "words": "Kind hosts"}),
+        f"PUT {IN}/report": on_internship("guest", "PUT", "/report", {"title": "QA", "summary": "Labels"}),
+        f"POST {IN}/report/publication": on_internship("guest", "POST", "/report/publication", stage="completed"),
+    }
+
     P, C, T = "/programmes/{programme_id}", "/circles/{circle_id}", "/tasks/{task_id}"
     BR = C + "/brainstorms/{brainstorm_id}"
     # --- the knowledge base -----------------------------------------------------------------------
@@ -684,6 +800,7 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         "POST /moderation/flags/{flag_id}/decision": moderating(decide_flag),
         f"GET {T}/items/{{item_id}}": moderating(stored_item),
         f"POST {T}/comments/{{comment_id}}/reveal": moderating(reveal),
+        **internship_examples,
         "GET /privacy/people/{person_id}": about("GET", "/privacy/people/{person}"),
         "GET /privacy/audit": about("GET", "/privacy/audit?subject_id={person}"),
         "GET /health/live": about("GET", "/health/live"),
@@ -700,6 +817,10 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         await cleanup.drop_database(settings.mongodb_database)
         await cleanup.close()
     assert problems == []
+
+
+async def _call(call: Call) -> Call:
+    return call
 
 
 def _short() -> str:
