@@ -128,3 +128,25 @@ async def caught_up(bootstrap: str, group: str, topics: list[str]) -> bool:
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def group_members(bootstrap: str, group: str) -> dict[str, list[tuple[str, int]]]:
+    """Each live member of the consumer group with the topic partitions assigned to it."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        members: dict[str, list[tuple[str, int]]] = {}
+        for response in await admin.describe_consumer_groups([group]):
+            for described in response.to_object()["groups"]:
+                for member in described["members"]:
+                    raw = member["member_assignment"]
+                    assignment = ConsumerProtocolMemberAssignment.decode(raw).assignment if raw else []
+                    members[member["member_id"]] = sorted(
+                        (topic, partition) for topic, partitions in assignment for partition in partitions
+                    )
+        return members
+    finally:
+        await admin.close()

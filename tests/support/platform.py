@@ -36,6 +36,8 @@ class Platform:
     servers: Servers
     name: str
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    replicas: list[ServiceProcess] = field(default_factory=list)
+    """Further processes of a service, on their own ports, sharing its database and consumer group."""
     ports: dict[str, int] = field(default_factory=lambda: {name: free_port() for name in SERVICES})
     signing_key: str = field(default_factory=generate_private_key_pem)
 
@@ -55,13 +57,16 @@ class Platform:
         return f"{self.name}_{service}"
 
     def process(self, service: str, **extra_env: str) -> ServiceProcess:
-        sources = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items() if name != "directory"}
+        return self._process(service, self.ports[service], f"{self.name}-{service}.log", extra_env)
+
+    def _process(self, service: str, port: int, log_name: str, extra_env: dict[str, str]) -> ServiceProcess:
+        sources = {name: f"http://127.0.0.1:{other}" for name, other in self.ports.items() if name != "directory"}
         return ServiceProcess(
             name=service,
-            port=self.ports[service],
+            port=port,
             kafka_bootstrap=self.servers.kafka_bootstrap,
             mongodb_url=self.servers.mongodb_url,
-            log_path=LOG_DIR / f"{self.name}-{service}.log",
+            log_path=LOG_DIR / log_name,
             database=self.database(service),
             topic_prefix=self.topic_prefix,
             consumer_group=f"{self.name}-{service}",
@@ -93,11 +98,23 @@ class Platform:
         self.processes[service] = new.start()
         return new
 
+    def add_replicas(self, *services: str, **extra_env: str) -> list[ServiceProcess]:
+        """Start one more process of each service (all of them if none is named), ready when this returns."""
+        number = len(self.replicas) + 2
+        started = [
+            self._process(service, free_port(), f"{self.name}-{service}-{number}.log", extra_env).start()
+            for service in services or tuple(SERVICES)
+        ]
+        self.replicas += started
+        for process in started:
+            process.wait_ready()
+        return started
+
     def url(self, service: str) -> str:
         return self.processes[service].url
 
     def stop(self) -> None:
-        for process in self.processes.values():
+        for process in [*self.replicas, *self.processes.values()]:
             process.stop()
 
 
