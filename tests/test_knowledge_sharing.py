@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Russian text is what these people write)
 """Knowledge shared beyond courses, across the whole platform on the real broker and store (issue 10).
 
 HR pushes the people through SCIM. Hana proposes a master class on pytest; Anna registers and is told in
@@ -6,7 +7,9 @@ the recording, and Anna rates it. The recording arrives in mentoring's knowledge
 by tag and by a Russian word; Hana earns the host's points and badge, Anna the feedback points. In a circle,
 Fay facilitates a brainstorm from ideas through votes to a decision whose owner Anna is told; its summary is
 found in the knowledge base and Fay earns points. A curator writes an article for Olga and vouches for it:
-Olga earns the points of a reviewed item once. Half a year on (mentoring restarted with its clock ahead),
+Olga earns the points of a reviewed item once. Anna spends a month with Hana's IT team on an exchange
+internship her manager approved: Hana earns the host's points and badge, Anna's report is found in the
+knowledge base, and the IT team's reciprocity shows one guest hosted from sales. Half a year on (mentoring restarted with its clock ahead),
 the review period has passed: each owner is told in their inbox, and the items show as stale.
 """
 
@@ -28,7 +31,10 @@ async def expect(answer: httpx.Response, status: int = 200) -> Any:
     return answer.json() if answer.content else None
 
 
-def scim_user(name: str, person_id: str, department: str) -> dict[str, Any]:
+def scim_user(name: str, person_id: str, department: str, manager: str | None = None) -> dict[str, Any]:
+    enterprise: dict[str, Any] = {"department": department}
+    if manager is not None:
+        enterprise["manager"] = {"value": manager}
     return {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "externalId": person_id,
@@ -37,7 +43,7 @@ def scim_user(name: str, person_id: str, department: str) -> dict[str, Any]:
         "emails": [{"value": f"{person_id}@contoso.example", "type": "work", "primary": True}],
         "preferredLanguage": "ru-RU",
         "timezone": "Europe/Moscow",
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": department},
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": enterprise,
     }
 
 
@@ -47,7 +53,7 @@ async def test_master_classes_brainstorms_and_articles_reach_one_knowledge_base_
     enrolment, mentoring = platform.url("enrolment"), platform.url("mentoring")
     gamification, notifications = platform.url("gamification"), platform.url("notifications")
     run = uuid.uuid4().hex[:6]
-    hana, anna, boris, fay, olga = (f"{name}-{run}" for name in ("hana", "anna", "boris", "fay", "olga"))
+    hana, anna, boris, fay, olga, mila = (f"{name}-{run}" for name in ("hana", "anna", "boris", "fay", "olga", "mila"))
     curator = platform.headers(f"cura-{run}", "curator")
 
     def as_(person: str) -> dict[str, str]:
@@ -75,14 +81,15 @@ async def test_master_classes_brainstorms_and_articles_reach_one_knowledge_base_
 
         # --- HR pushes the people ---------------------------------------------------------------------------
         people = [
-            ("Хана Хостова", hana, "ИТ"),
-            ("Анна Смирнова", anna, "Продажи"),
-            ("Борис Орлов", boris, "Бухгалтерия"),
-            ("Фая Фасилитаторова", fay, "Продажи"),
-            ("Ольга Авторова", olga, "ИТ"),
+            ("Мила Руководителева", mila, "Продажи", None),
+            ("Хана Хостова", hana, "ИТ", None),
+            ("Анна Смирнова", anna, "Продажи", mila),
+            ("Борис Орлов", boris, "Бухгалтерия", None),
+            ("Фая Фасилитаторова", fay, "Продажи", None),
+            ("Ольга Авторова", olga, "ИТ", None),
         ]
-        for name, person_id, department in people:
-            user = scim_user(name, person_id, department)
+        for name, person_id, department, manager in people:
+            user = scim_user(name, person_id, department, manager)
             await expect(await client.post(f"{platform.url('directory')}/scim/v2/Users", json=user, headers=SCIM), 201)
         for service in ("notifications", "mentoring"):
             database = connect(platform.servers.mongodb_url)[platform.database(service)]
@@ -193,6 +200,67 @@ async def test_master_classes_brainstorms_and_articles_reach_one_knowledge_base_
             await expect(await client.post(f"{mentoring}/knowledge/items/{written['id']}/review", headers=curator))
         await eventually(lambda: rules_credited(olga), lambda rules: rules == ["knowledge-item-reviewed"], timeout=30)
         assert (await points(olga))["balance"] == 30
+
+        # --- an exchange internship: Anna from sales spends a month with Hana's IT team -----------------------
+        today = datetime.now(UTC).date()
+        offer = {
+            "title": "Автотесты на Python в ИТ",
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=30)).isoformat(),
+            "seats": 2,
+            "guest_learns": "Писать автотесты к своим отчётам",
+            "host_learns_back": "Как продажи объясняют продукт клиентам",
+            "competencies": [f"autotests-{run}"],
+        }
+        backwards = await client.post(
+            f"{mentoring}/placements",
+            json={**offer, "ends_on": (today - timedelta(days=1)).isoformat()},
+            headers=as_(hana),
+        )
+        assert backwards.status_code == 422 and "ends_on" in backwards.text
+        placement = await expect(await client.post(f"{mentoring}/placements", json=offer, headers=as_(hana)), 201)
+        assert placement["host_unit"] == "department:ИТ"
+        applications = f"{mentoring}/placements/{placement['id']}/applications"
+        applied = await expect(await client.post(applications, json={"goals": "Автотесты"}, headers=as_(anna)), 201)
+        twice = await client.post(applications, json={"goals": "Ещё раз"}, headers=as_(anna))
+        assert twice.status_code == 409
+        internship = f"{mentoring}/internships/{applied['id']}"
+        assert (
+            await client.post(f"{internship}/decision", json={"approve": True}, headers=as_(hana))
+        ).status_code == 403
+        await expect(await client.post(f"{internship}/decision", json={"approve": True}, headers=as_(mila)))
+        goal = {
+            "text": "Написать 3 автотеста на Python к отчёту о продажах",
+            "due": (today + timedelta(days=25)).isoformat(),
+        }
+        await expect(
+            await client.post(f"{internship}/goals", json={"goals": [goal], "confirm": True}, headers=as_(hana))
+        )
+        await expect(
+            await client.post(f"{internship}/log", json={"text": "Первый тест зелёный"}, headers=as_(anna)), 201
+        )
+        for person in (anna, hana):
+            await expect(await client.post(f"{internship}/feedback", json={"rating": 5}, headers=as_(person)))
+        report = {
+            "title": "Стажировка в ИТ: автотесты для продаж",
+            "summary": "Как я научилась писать автотесты к отчётам",
+            "body": "Три теста, один отчёт, ноль ручных проверок.",
+            "tags": ["autotests"],
+            "language": "ru",
+        }
+        await expect(await client.put(f"{internship}/report", json=report, headers=as_(anna)))
+        published = await expect(await client.post(f"{internship}/report/publication", headers=as_(anna)))
+        reports = await search(f"tag=autotests-{run}&type=internship_report")
+        assert [found["id"] for found in reports] == [published["knowledge_item_id"]]
+        assert [found["id"] for found in await search("q=стажировка+автотесты")] == [published["knowledge_item_id"]]
+        counts = await expect(
+            await client.get(f"{mentoring}/reciprocity", params={"unit": "department:ИТ"}, headers=as_(boris))
+        )
+        assert (counts["hosted"], counts["sent"]) == (1, 0)
+        assert [(u["unit"], u["hosted"], u["sent"]) for u in counts["units"]] == [("department:Продажи", 1, 0)]
+        await eventually(lambda: rules_credited(hana), lambda rules: "intern-hosted" in rules, timeout=30)
+        assert "exchange-host" in await eventually(lambda: badges(hana), lambda found: "exchange-host" in found, 30)
+        await eventually(lambda: rules_credited(anna), lambda rules: "internship-report-published" in rules, timeout=30)
 
         # --- half a year on, the items' review period (180 days) has passed: their owners are told -------------
         platform.restart(
