@@ -6,11 +6,12 @@ Russian; hours later (the enrolment service restarted with its clock ahead) Hana
 the recording, and Anna rates it. The recording arrives in mentoring's knowledge base by event and is found
 by tag and by a Russian word; Hana earns the host's points and badge, Anna the feedback points. In a circle,
 Fay facilitates a brainstorm from ideas through votes to a decision whose owner Anna is told; its summary is
-found in the knowledge base and Fay earns points. A curator writes an article for Olga and vouches for it:
-Olga earns the points of a reviewed item once. Anna spends a month with Hana's IT team on an exchange
-internship her manager approved: Hana earns the host's points and badge, Anna's report is found in the
-knowledge base, and the IT team's reciprocity shows one guest hosted from sales. Half a year on (mentoring restarted with its clock ahead),
-the review period has passed: each owner is told in their inbox, and the items show as stale.
+in the circle's library and the knowledge base, and Fay earns points. A curator writes an article for Olga
+and vouches for it: Olga earns the points of a reviewed item once. Anna spends a month with Hana's IT team
+on an exchange internship her manager approved: Hana earns the host's points and badge, Anna's report is
+found in the knowledge base, and the IT team's reciprocity shows one guest hosted from sales. Half a year on
+(mentoring restarted with its clock ahead), the review period has passed: each owner is told in their
+inbox, and the items show as stale.
 """
 
 import uuid
@@ -183,6 +184,8 @@ async def test_master_classes_brainstorms_and_articles_reach_one_knowledge_base_
         assert found[0]["id"] == decided["knowledge_item_id"]
         assert [item["id"] for item in await search(f"q=должники&tag={bs_tag}")] == [decided["knowledge_item_id"]]
         assert boris not in str(found)  # his ideas were anonymous
+        shelf = await expect(await client.get(f"{mentoring}/library", params={"tag": bs_tag}, headers=as_(anna)))
+        assert [(entry["kind"], entry["title"]) for entry in shelf] == [("brainstorm", "Должники")]
         await eventually(lambda: rules_credited(fay), lambda rules: "brainstorm-facilitated" in rules, timeout=30)
 
         # --- a curator writes an article for Olga and vouches for it: a reviewed item pays its owner once -------

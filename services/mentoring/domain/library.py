@@ -70,10 +70,59 @@ class LibraryEntry:
     promoted_by: str
     promoted_at: datetime
     helpful: int = 0
+    kind: Literal["solution", "brainstorm"] = "solution"
+    """A promoted solution, or a brainstorm's summary (its task_id is the brainstorm's id, its solution_id empty)."""
     events: list[LibraryEvent] = field(default_factory=list, compare=False)
 
     @classmethod
     def promote(
+        cls,
+        entry_id: str,
+        circle_id: str,
+        circle_topic: str,
+        task_id: str,
+        solution_id: str,
+        author_id: str,
+        title: str,
+        summary: str,
+        tags: Sequence[str],
+        text: str,
+        promoted_by: str,
+        helpful: int,
+        now: datetime,
+    ) -> "LibraryEntry":
+        entry = cls._checked(
+            entry_id, circle_id, circle_topic, task_id, solution_id, author_id, title, summary, tags, text, promoted_by,
+            helpful, now,
+        )  # fmt: skip
+        entry.events.append(SolutionPromoted(circle_id, task_id, solution_id, author_id, entry_id, promoted_by))
+        return entry
+
+    @classmethod
+    def keep_brainstorm(
+        cls,
+        entry_id: str,
+        circle_id: str,
+        circle_topic: str,
+        brainstorm_id: str,
+        facilitator_id: str,
+        title: str,
+        decision: str,
+        tags: Sequence[str],
+        summary_text: str,
+        now: datetime,
+    ) -> "LibraryEntry":
+        """A decided brainstorm's summary kept in its circle's library, by its facilitator. No event: the
+        decision is news of its own (BrainstormDecided), and no author is credited for a summary."""
+        entry = cls._checked(
+            entry_id, circle_id, circle_topic, brainstorm_id, "", facilitator_id, title,
+            decision[:MAX_SUMMARY_LENGTH], tags, summary_text, facilitator_id, 0, now,
+        )  # fmt: skip
+        entry.kind = "brainstorm"
+        return entry
+
+    @classmethod
+    def _checked(
         cls,
         entry_id: str,
         circle_id: str,
@@ -101,7 +150,7 @@ class LibraryEntry:
         _require_count(helpful)
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError("times must be timezone-aware (UTC)")
-        entry = cls(
+        return cls(
             id=entry_id,
             circle_id=circle_id,
             circle_topic=circle_topic,
@@ -116,8 +165,6 @@ class LibraryEntry:
             promoted_at=now,
             helpful=helpful,
         )
-        entry.events.append(SolutionPromoted(circle_id, task_id, solution_id, author_id, entry_id, promoted_by))
-        return entry
 
     # No event: the count mirrors the solution's "helpful" marks, which are news of their own.
     def update_helpful(self, count: int) -> None:
@@ -155,6 +202,7 @@ class LibraryEntry:
             "promoted_by": self.promoted_by,
             "promoted_at": self.promoted_at.isoformat(),
             "helpful": self.helpful,
+            "kind": self.kind,
         }
 
     @classmethod
@@ -173,6 +221,7 @@ class LibraryEntry:
             promoted_by=state["promoted_by"],
             promoted_at=datetime.fromisoformat(state["promoted_at"]),
             helpful=state["helpful"],
+            kind=state.get("kind", "solution"),
         )
 
 

@@ -233,6 +233,7 @@ def flag_out(flag: Flag) -> dict[str, Any]:
 def entry_out(entry: LibraryEntry) -> dict[str, Any]:
     return {
         "id": entry.id,
+        "kind": entry.kind,
         "circle_id": entry.circle_id,
         "circle_topic": entry.circle_topic,
         "task_id": entry.task_id,

@@ -9,6 +9,7 @@ saved at version 0: a retried decision finds it there. If the item was not writt
 two saves), asking to decide again writes it before saying the brainstorm is decided already.
 """
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,10 +24,12 @@ from mentoring.domain.knowledge import (
     guess_language,
 )
 from mentoring.domain.knowledge import item_id_for as knowledge_id_for
+from mentoring.domain.library import LibraryEntry
 from mentoring.service.circles import Caller, get_circle
 from mentoring.service.handlers import change, load, new_id
 from mentoring.service.knowledge import KnowledgeBase, add_from_source
 from mentoring.service.ports import Ports, Repository
+from shared.concurrency import ConcurrencyConflict
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 
 SOURCE = "mentoring.brainstorm"  # the knowledge base's source service of brainstorm summaries
@@ -131,10 +134,10 @@ async def decide(
     owner_ids: Sequence[str],
     tags: Sequence[str] = (),
 ) -> Brainstorm:
-    """Record themes, decision and owners; the summary goes to the knowledge base."""
+    """Record themes, decision and owners; the summary goes to the circle's library and the knowledge base."""
     current, circle = await view(ports, circle_id, brainstorm_id, by)
     if current.knowledge_item_id is not None and facilitates(current, circle, by):
-        await add_from_source(kb, summary_item(current, circle, kb))  # a retry after a crash: write it now
+        await _keep_summary(ports, kb, current, circle)  # a retry after a crash: write it now
     strangers = sorted({owner for owner in owner_ids if not circle.is_member(owner)})
     if strangers:
         raise Invalid("the owners of a decision are members of the circle", field="owner_ids", person_ids=strangers)
@@ -148,8 +151,27 @@ async def decide(
             facilitates(b, circle, by), themes, decision, owner_ids, item_id, ports.clock(), tags=cleaned_tags
         ),
     )
-    await add_from_source(kb, summary_item(brainstorm, circle, kb))
+    await _keep_summary(ports, kb, brainstorm, circle)
     return brainstorm
+
+
+async def _keep_summary(ports: Ports, kb: KnowledgeBase, brainstorm: Brainstorm, circle: Circle) -> None:
+    """The decided brainstorm's summary in its circle's library and in the knowledge base, each once."""
+    await add_from_source(kb, summary_item(brainstorm, circle, kb))
+    entry = LibraryEntry.keep_brainstorm(
+        f"brainstorm:{brainstorm.id}",
+        circle.id,
+        circle.topic,
+        brainstorm.id,
+        brainstorm.facilitator_id,
+        brainstorm.title,
+        brainstorm.decision,
+        brainstorm.tags,
+        brainstorm.summary(),
+        brainstorm.decided_at or ports.clock(),
+    )
+    with contextlib.suppress(ConcurrencyConflict):  # kept already: a retry, or another replica's
+        await ports.library.save(entry, expected_version=0)
 
 
 def summary_item(brainstorm: Brainstorm, circle: Circle, kb: KnowledgeBase) -> KnowledgeItem:

@@ -121,6 +121,14 @@ async def test_a_brainstorm_from_ideas_through_votes_to_a_decision_in_the_knowle
         assert "Automate the reminder (2)" in item["body"] and "Payment plans" in item["body"]
         assert bob not in str(item)
 
+        # It is in the circle's library too, kept by the facilitator; and only once, however often it is retried.
+        await call("POST", f"{B}/decision", fac, decision, 409)
+        shelf = await call("GET", f"/library?tag={tag}", ann)
+        assert [(e["kind"], e["task_id"], e["author_id"], e["title"]) for e in shelf] == [
+            ("brainstorm", opened["id"], fac, "Late payers")
+        ]
+        assert "Automate the reminder (2)" in shelf[0]["text"] and bob not in str(shelf)
+
         # Every step is an event; the anonymous author is never in one.
         commits = service.runtime.database["brainstorms_commits"]
         events: list[dict[str, Any]] = [
