@@ -50,6 +50,13 @@ class Template(StrEnum):
     MASTER_CLASS_WAITLISTED = "master_class_waitlisted"
     MASTER_CLASS_PROMOTED = "master_class_promoted"
     KNOWLEDGE_ITEM_STALE = "knowledge_item_stale"
+    KNOWLEDGE_ITEM_REVIEWED = "knowledge_item_reviewed"
+    BRAINSTORM_DECIDED = "brainstorm_decided"
+    INTERNSHIP_APPLIED = "internship_applied"
+    INTERNSHIP_APPROVED = "internship_approved"
+    INTERNSHIP_DECLINED = "internship_declined"
+    INTERNSHIP_GOALS_AGREED = "internship_goals_agreed"
+    INTERNSHIP_COMPLETED = "internship_completed"
 
     @property
     def category(self) -> Category:
@@ -78,7 +85,17 @@ DEFAULT_CATEGORIES: dict[Template, Category] = {
     Template.MASTER_CLASS_WAITLISTED: Category.WAITLIST,
     Template.MASTER_CLASS_PROMOTED: Category.ENROLMENT,
     Template.KNOWLEDGE_ITEM_STALE: Category.PEER_LEARNING,
+    Template.KNOWLEDGE_ITEM_REVIEWED: Category.PEER_LEARNING,
+    Template.BRAINSTORM_DECIDED: Category.PEER_LEARNING,
+    Template.INTERNSHIP_APPLIED: Category.MENTORING,
+    Template.INTERNSHIP_APPROVED: Category.MENTORING,
+    Template.INTERNSHIP_DECLINED: Category.MENTORING,
+    Template.INTERNSHIP_GOALS_AGREED: Category.MENTORING,
+    Template.INTERNSHIP_COMPLETED: Category.MENTORING,
 }
+
+INTERNSHIP_SIDES = frozenset({Template.INTERNSHIP_APPROVED, Template.INTERNSHIP_COMPLETED})
+"""Internship messages that read differently for the guest and for the host."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +195,8 @@ def personal_params(template: Template, data: Mapping[str, object], recipient: s
         people = data.get("person_ids")
         partners = [person for person in people if person != recipient] if isinstance(people, list) else []
         return {"partner_id": str(partners[0]) if partners else ""}
+    if template in INTERNSHIP_SIDES:
+        return {"side": "guest" if recipient == data.get("guest_id") else "host"}
     if template is Template.PAIR_AT_RISK:
         reasons = data.get("reasons")
         return {"reasons": ",".join(str(r) for r in reasons) if isinstance(reasons, list) else str(reasons or "")}

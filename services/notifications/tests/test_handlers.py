@@ -379,3 +379,139 @@ async def test_the_owner_of_a_stale_knowledge_item_is_asked_to_review_it() -> No
         "Your knowledge-base item «Как писать тест-кейсы» was last reviewed Friday, 1 May 2026, 09:00 (UTC), more"
         " than 180 days ago: please check it is still right and mark it reviewed."
     ]
+
+
+async def test_a_manager_is_asked_to_approve_an_internship_in_their_own_language() -> None:
+    delivery = in_memory_delivery(NOW)
+    inbox, people = delivery.inbox, delivery.people
+    assert isinstance(inbox, InMemoryInbox) and isinstance(people, InMemoryPeople)
+    people.upsert("irina", locale="ru")  # the Russian-speaking manager; "mark" is not in the directory yet
+    for event_id, manager in (("ev-1", "irina"), ("ev-2", "mark")):
+        applied = mentoring.InternshipAppliedV1(
+            placement_id="pl1",
+            internship_id=f"i-{manager}",
+            guest_id="gleb",
+            guest_unit="department:qa",
+            manager_id=manager,
+        )
+        await routed(applied, event_id, delivery)
+
+    assert await texts("irina", inbox, people) == (
+        "ru",
+        [
+            "Заявка gleb на стажировку по обмену ждёт вашего согласования: откройте её в Owlery, чтобы одобрить или"
+            " отклонить."
+        ],
+    )
+    assert await texts("mark", inbox, people) == (
+        "en",
+        [
+            "gleb applied for an exchange internship and needs your approval: open the application in Owlery to approve"
+            " or decline it."
+        ],
+    )
+    assert (await texts("gleb", inbox, people))[1] == []  # the guest applied: nothing to tell them
+    assert {m.category.value for m in inbox.stored.values()} == {"mentoring"}
+
+
+async def test_guest_and_host_each_hear_their_side_of_an_internship() -> None:
+    delivery = in_memory_delivery(NOW)
+    inbox, people = delivery.inbox, delivery.people
+    assert isinstance(inbox, InMemoryInbox) and isinstance(people, InMemoryPeople)
+    people.upsert("gleb", locale="ru")
+    ids = {"placement_id": "pl1", "internship_id": "i1", "guest_id": "gleb"}
+    await routed(mentoring.InternshipApprovedV1(**ids, manager_id="irina", host_id="hana"), "ev-1", delivery)
+    await routed(mentoring.InternshipGoalsAgreedV1(**ids, host_id="hana", goals=3), "ev-2", delivery)
+    await routed(
+        mentoring.InternshipCompletedV1(**ids, host_id="hana", guest_unit="department:qa", host_unit="partner:p1"),
+        "ev-3",
+        delivery,
+    )
+
+    assert (await texts("gleb", inbox, people))[1] == [
+        "Ваша стажировка по обмену завершена — спасибо! Напишите, пожалуйста, отчёт о стажировке и опубликуйте его"  # noqa: RUF001 (Russian)
+        " в базе знаний, чтобы коллеги тоже могли у вас поучиться.",  # noqa: RUF001 (Russian)
+        "Цели вашей стажировки по обмену согласованы: 3 цели.",
+        "Руководитель одобрил вашу стажировку по обмену. Согласуйте цели стажировки с принимающей стороной до её"  # noqa: RUF001 (Russian)
+        " начала.",
+    ]
+    assert (await texts("hana", inbox, people))[1] == [
+        "The exchange internship of gleb with you is complete: thank you for hosting!",
+        "The goals of your exchange internship are agreed: 3 goals.",
+        "gleb will join you on an exchange internship: their manager approved it. Agree its goals together before it"
+        " starts.",
+    ]
+    assert (await texts("irina", inbox, people))[1] == []  # the manager decided it: nothing to tell them
+
+
+async def test_a_declined_guest_is_told_and_pointed_to_the_reason_which_the_message_does_not_carry() -> None:
+    delivery = in_memory_delivery(NOW)
+    inbox, people = delivery.inbox, delivery.people
+    assert isinstance(inbox, InMemoryInbox) and isinstance(people, InMemoryPeople)
+    declined = mentoring.InternshipDeclinedV1(
+        placement_id="pl1", internship_id="i1", guest_id="gleb", manager_id="irina"
+    )
+    await routed(declined, "ev-1", delivery)
+
+    assert (await texts("gleb", inbox, people))[1] == [
+        "Your manager declined your exchange internship application. You can read their reason in the application in"
+        " Owlery."
+    ]
+    assert [dict(m.params) for m in inbox.stored.values()] == [{}]
+
+
+async def test_an_owner_hears_of_the_first_independent_review_of_their_item_only() -> None:
+    delivery = in_memory_delivery(NOW)
+    inbox, people = delivery.inbox, delivery.people
+    assert isinstance(inbox, InMemoryInbox) and isinstance(people, InMemoryPeople)
+    people.upsert("olga", locale="ru")
+
+    def reviewed(reviewer: str, first: bool) -> mentoring.KnowledgeItemReviewedV1:
+        return mentoring.KnowledgeItemReviewedV1(
+            item_id="k1",
+            owner_id="olga",
+            reviewer_id=reviewer,
+            title="Как писать тест-кейсы",
+            item_type="article",
+            first_independent_review=first,
+        )
+
+    await routed(reviewed("olga", False), "ev-1", delivery)  # her own review
+    await routed(reviewed("cur", True), "ev-2", delivery)
+    await routed(reviewed("bob", False), "ev-3", delivery)  # a later one
+
+    assert (await texts("olga", inbox, people))[1] == [
+        "Коллега впервые проверил ваш материал в базе знаний «Как писать тест-кейсы»: теперь он считается проверенным."
+    ]
+    assert [m.cause_event_id for m in inbox.stored.values()] == ["ev-2"]
+    assert (await texts("cur", inbox, people))[1] == []
+
+
+async def test_the_owners_of_a_brainstorms_decision_are_told_they_own_it() -> None:
+    delivery = in_memory_delivery(NOW)
+    inbox, people = delivery.inbox, delivery.people
+    assert isinstance(inbox, InMemoryInbox) and isinstance(people, InMemoryPeople)
+    people.upsert("bob", locale="ru")
+    decided = mentoring.BrainstormDecidedV1(
+        circle_id="c1",
+        brainstorm_id="b1",
+        facilitator_id="fay",
+        owner_ids=["ann", "bob"],
+        themes=2,
+        ideas=21,
+        votes=5,
+        knowledge_item_id="k9",
+    )
+    for _ in range(2):  # a redelivery adds nothing
+        await routed(decided, "ev-1", delivery)
+
+    assert (await texts("ann", inbox, people))[1] == [
+        "A brainstorm in your learning circle reached its decision (21 ideas, 5 votes) and you are one of those who"
+        " carry it out. Its summary is in the knowledge base."
+    ]
+    assert (await texts("bob", inbox, people))[1] == [
+        "Мозговой штурм в вашем учебном круге завершился решением (21 идея, 5 голосов), и вы среди ответственных за"
+        " его выполнение. Итоги — в базе знаний."  # noqa: RUF001 (Russian)
+    ]
+    assert (await texts("fay", inbox, people))[1] == []
+    assert sorted(m.id for m in inbox.stored.values()) == ["ev-1/ann:brainstorm_decided", "ev-1/bob:brainstorm_decided"]
