@@ -641,6 +641,71 @@ class Conference:
             "slides_url": talk.slides_url,
         }
 
+    def records_of(self, person_id: str) -> dict[str, Any] | None:
+        """What the conference holds on the person, as plain data (a subject access request); None if nothing.
+
+        Their roles; the proposals they submitted with the chair's decision and message, and their talks'
+        slots, recordings and ratings (a count and an average, as a speaker sees them); the talks they
+        registered for, attended and rated (their own rating); as a committee member the scores they gave
+        and, as the chair, the decisions they took. Never another member's score of anything (their own
+        proposals' scores included), nor anyone else's registration or rating.
+        """
+        plan = self.plan
+        roles = [
+            role
+            for role, holds in (
+                ("organiser", person_id == self.created_by),
+                ("committee", person_id in plan.committee_ids),
+                ("chair", person_id == plan.chair_id),
+                ("speaker", any(p.speaker_id == person_id for p in self.proposals)),
+            )
+            if holds
+        ]
+        proposals = [_own_proposal(p) for p in self.proposals if p.speaker_id == person_id]
+        talks = [
+            {
+                "talk_id": p.id,
+                "title": p.idea.title,
+                "starts_at": p.slot.starts_at.isoformat() if p.slot is not None else None,
+                "registered": person_id in p.registered,
+                "attended": person_id in p.attended,
+                "feedback": next(
+                    (
+                        {"score": f.score, "comment": f.comment, "at": f.at.isoformat()}
+                        for f in p.feedback
+                        if f.person_id == person_id
+                    ),
+                    None,
+                ),
+            }
+            for p in self.proposals
+            if person_id in p.registered or person_id in p.attended or any(f.person_id == person_id for f in p.feedback)
+        ]
+        scores = [
+            {"proposal_id": p.id, "title": p.idea.title, **p.scores[person_id]}
+            for p in self.proposals
+            if person_id in p.scores
+        ]
+        decisions = (
+            [{"proposal_id": p.id, "decision": p.decision} for p in self.proposals if p.decision is not None]
+            if person_id == plan.chair_id
+            else []
+        )
+        if not (roles or talks or scores):
+            return None
+        return {
+            "conference_id": self.id,
+            "title": plan.title,
+            "starts_on": plan.starts_on.isoformat(),
+            "ends_on": plan.ends_on.isoformat(),
+            "status": self.status,
+            "roles": roles,
+            "proposals": proposals,
+            "talks": talks,
+            "scores_given": scores,
+            "decisions_taken": decisions,
+        }
+
     # --- state --------------------------------------------------------------------------------------
 
     def to_state(self) -> dict[str, Any]:
@@ -683,6 +748,36 @@ class Conference:
             proposals=[_proposal_from(p) for p in state.get("proposals", [])],
             published_at=utc(published_at) if published_at is not None else None,
         )
+
+
+def _own_proposal(p: Proposal) -> dict[str, Any]:
+    """A proposal as its speaker's export shows it: what they wrote, what was decided, their talk; no scores."""
+    ratings = [f.score for f in p.feedback]
+    return {
+        "proposal_id": p.id,
+        "title": p.idea.title,
+        "abstract": p.idea.abstract,
+        "level": p.idea.level,
+        "language": p.idea.language,
+        "competencies": list(p.idea.competencies),
+        "submitted_at": p.submitted_at.isoformat(),
+        "decision": p.decision,
+        "message": p.message,
+        "slot": None
+        if p.slot is None
+        else {
+            "track": p.slot.track,
+            "room": p.slot.room,
+            "starts_at": p.slot.starts_at.isoformat(),
+            "duration_minutes": p.slot.duration_minutes,
+        },
+        "registered": len(p.registered),
+        "attended": len(p.attended),
+        "feedback_count": len(ratings),
+        "average_score": round(sum(ratings) / len(ratings), 2) if ratings else None,
+        "recording_url": p.recording_url,
+        "slides_url": p.slides_url,
+    }
 
 
 def _proposal_state(p: Proposal) -> dict[str, Any]:

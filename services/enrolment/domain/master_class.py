@@ -430,6 +430,54 @@ class MasterClass:
             my_feedback_given=any(f.person_id == viewer_id for f in self.feedback),
         )
 
+    def records_of(self, person_id: str) -> dict[str, Any] | None:
+        """What the master class holds on the person, as plain data (a subject access request); None if nothing.
+
+        Their roles, their place in line and their own feedback; for the host also what they proposed and how
+        it was rated (a count and an average, as the host sees it). Nothing of anyone else: no other attendee,
+        no other feedback."""
+        roles = [
+            role
+            for role, holds in (
+                ("host", person_id == self.host_id),
+                ("approved", person_id == self.approved_by),
+                ("registered", person_id in self.registered),
+                ("waitlisted", person_id in self.waitlist),
+                ("attended", person_id in self.attendees),
+            )
+            if holds
+        ]
+        own = next((f for f in self.feedback if f.person_id == person_id), None)
+        if not roles and own is None:
+            return None
+        p = self.proposal
+        record: dict[str, Any] = {
+            "master_class_id": self.id,
+            "title": p.title,
+            "starts_at": p.starts_at.isoformat(),
+            "status": self.status,
+            "roles": roles,
+            "waitlist_position": self.waitlist.index(person_id) + 1 if person_id in self.waitlist else None,
+            "feedback": None if own is None else {"score": own.score, "comment": own.comment, "at": own.at.isoformat()},
+        }
+        if person_id == self.host_id:
+            scores = [f.score for f in self.feedback]
+            record["hosted"] = {
+                "abstract": p.abstract,
+                "language": p.language,
+                "competencies": list(p.competencies),
+                "duration_minutes": p.duration_minutes,
+                "capacity": p.capacity,
+                "room_url": p.room_url,
+                "proposed_at": self.proposed_at.isoformat(),
+                "held_at": self.held_at.isoformat() if self.held_at is not None else None,
+                "recording_url": self.recording_url,
+                "materials": list(self.materials),
+                "feedback_count": len(scores),
+                "average_score": round(sum(scores) / len(scores), 2) if scores else None,
+            }
+        return record
+
     # --- state --------------------------------------------------------------------------------------
 
     def to_state(self) -> dict[str, Any]:

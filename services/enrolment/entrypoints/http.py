@@ -198,7 +198,13 @@ def create_app(service: Enrolment | None = None) -> FastAPI:
 
     async def export(person_id: str) -> dict[str, Any]:
         return await handlers.export_person(
-            person_id, service.courses, service.people, runs=service.runs, trainers=service.trainers
+            person_id,
+            service.courses,
+            service.people,
+            runs=service.runs,
+            trainers=service.trainers,
+            master_classes=service.master_classes,
+            conferences=service.conferences,
         )
 
     app.include_router(privacy_router("enrolment", export, runtime.audit))

@@ -394,11 +394,15 @@ async def export_person(
     *,
     runs: CohortRunRecords | None = None,
     trainers: TrainerRecords | None = None,
+    master_classes: MasterClassRecords | None = None,
+    conferences: ConferenceRecords | None = None,
 ) -> dict[str, Any]:
     """Everything enrolment holds on the person, as plain JSON-able data (a subject access request).
 
     Anonymous ratings are stored without their author, so a run lists that the person gave
-    feedback on a session, not which rating was theirs.
+    feedback on a session, not which rating was theirs. Master classes and conferences show the
+    person's own part only (`MasterClass.records_of`, `Conference.records_of`): never another
+    committee member's scores, nor anyone else's registration or feedback.
     """
     applications: list[dict[str, Any]] = []
     for course_id in await courses.involving(person_id):
@@ -427,6 +431,20 @@ async def export_person(
             if loaded is not None and loaded[0].involves(person_id):  # not only in past versions
                 cohort_runs.append(loaded[0].records_of(person_id))
     profile = await trainers.get(person_id) if trainers is not None else None
+    master_class_records: list[dict[str, Any]] = []
+    if master_classes is not None:
+        for master_class_id in await master_classes.involving(person_id):
+            found_class = await master_classes.get(master_class_id)
+            record = found_class[0].records_of(person_id) if found_class is not None else None
+            if record is not None:  # not only in past versions
+                master_class_records.append(record)
+    conference_records: list[dict[str, Any]] = []
+    if conferences is not None:
+        for conference_id in await conferences.involving(person_id):
+            found_conference = await conferences.get(conference_id)
+            record = found_conference[0].records_of(person_id) if found_conference is not None else None
+            if record is not None:
+                conference_records.append(record)
     return {
         "service": SERVICE,
         "person_id": person_id,
@@ -434,4 +452,6 @@ async def export_person(
         "applications": applications,
         "cohort_runs": cohort_runs,
         "trainer_profile": _trainer_record(profile[0]) if profile is not None else None,
+        "master_classes": master_class_records,
+        "conferences": conference_records,
     }

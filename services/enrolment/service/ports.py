@@ -5,6 +5,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from enrolment.domain.cohort_run import CohortRun
+from enrolment.domain.conference import Conference
+from enrolment.domain.master_class import MasterClass
 from enrolment.domain.model import Course
 from enrolment.domain.trainers import Trainer
 from shared.persistence.people import PersonCopy
@@ -133,7 +135,11 @@ class Erasures(Protocol):
 
 
 class MasterClassRecords(Protocol):
-    """What erasure needs of the master classes."""
+    """What erasure and the privacy export need of the master classes."""
+
+    async def get(self, master_class_id: str) -> tuple[MasterClass, int] | None:
+        """The master class and the version it was loaded at."""
+        ...
 
     async def involving(self, person_id: str) -> builtins.list[str]:
         """Ids of the master classes whose state or history names the person."""
@@ -145,7 +151,11 @@ class MasterClassRecords(Protocol):
 
 
 class ConferenceRecords(Protocol):
-    """What erasure needs of the conferences."""
+    """What erasure and the privacy export need of the conferences."""
+
+    async def get(self, conference_id: str) -> tuple[Conference, int] | None:
+        """The conference and the version it was loaded at."""
+        ...
 
     async def involving(self, person_id: str) -> builtins.list[str]:
         """Ids of the conferences whose state or history names the person."""

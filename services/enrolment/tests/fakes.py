@@ -282,3 +282,67 @@ class InMemoryTrainerRecords:
             self.debuts.setdefault(replacement, self.debuts.pop(person_id))
             moved += 1
         return moved
+
+
+# --- master classes and conferences ---------------------------------------------------------------------
+
+from collections.abc import Callable  # noqa: E402 (appended section)
+from typing import Generic, TypeVar  # noqa: E402
+
+from enrolment.adapters.aggregates import Recording  # noqa: E402
+from enrolment.domain.conference import Conference  # noqa: E402
+from enrolment.domain.master_class import MasterClass  # noqa: E402
+
+A = TypeVar("A", bound=Recording)
+
+
+class InMemoryAggregates(Generic[A]):
+    """Like `VersionedAggregates`: state round-trips, versions clash, every version kept; erasure rewrites the
+    person's id wherever it stands as a value, in the state and in every past version."""
+
+    def __init__(self, from_state: Callable[[str, dict[str, Any]], A]) -> None:
+        self.from_state = from_state
+        self.states: dict[str, tuple[dict[str, Any], int]] = {}
+        self.history: dict[str, builtins.list[dict[str, Any]]] = {}
+
+    async def get(self, aggregate_id: str) -> tuple[A, int] | None:
+        found = self.states.get(aggregate_id)
+        return None if found is None else (self.from_state(aggregate_id, found[0]), found[1])
+
+    async def save(self, aggregate: A, expected_version: int) -> None:
+        current = self.states.get(aggregate.id, ({}, 0))[1]
+        if current != expected_version:
+            raise ConcurrencyConflict(f"{aggregate.id} is at version {current}, not {expected_version}")
+        state = aggregate.to_state()
+        self.states[aggregate.id] = (state, current + 1)
+        self.history.setdefault(aggregate.id, []).append(state)
+        aggregate.events.clear()
+
+    async def involving(self, person_id: str) -> builtins.list[str]:
+        return sorted(
+            key
+            for key, (state, _) in self.states.items()
+            if names(state, person_id) or names(self.history.get(key, []), person_id)
+        )
+
+    async def erase_person(self, aggregate_id: str, person_id: str, replacement: str) -> bool:
+        found = self.states.get(aggregate_id)
+        if found is None:
+            return False
+        state, version = found
+        erased = replace_value(state, person_id, replacement)
+        history = replace_value(self.history.get(aggregate_id, []), person_id, replacement)
+        changed = bool(erased != state or history != self.history.get(aggregate_id, []))
+        if erased != state:
+            self.states[aggregate_id] = (erased, version + 1)
+            history = [*history, erased]
+        self.history[aggregate_id] = history
+        return changed
+
+
+def in_memory_master_classes() -> InMemoryAggregates[MasterClass]:
+    return InMemoryAggregates(MasterClass.from_state)
+
+
+def in_memory_conferences() -> InMemoryAggregates[Conference]:
+    return InMemoryAggregates(Conference.from_state)

@@ -174,6 +174,39 @@ async def test_a_conference_from_call_for_speakers_to_the_recording(svc: Running
     assert attached["recording_url"] == recording["recording_url"]
     assert all("relevance" not in d for k, d in events if k == "proposal_scored.v1")
 
+    # --- the privacy export (HR only): each person's own part, never another member's score ---------------
+    admin = svc.as_(unique("hr"), "hr_admin")
+
+    async def exported(person: str) -> list[dict[str, Any]]:
+        answer = await svc.call("GET", f"/privacy/people/{person}", admin)
+        assert answer.status_code == 200, answer.text
+        found: list[dict[str, Any]] = answer.json()["conferences"]
+        return found
+
+    assert (await svc.call("GET", f"/privacy/people/{ann}", me[ann])).status_code == 403
+    [spoken] = await exported(ann)
+    assert (spoken["conference_id"], spoken["roles"], spoken["scores_given"]) == (conf, ["speaker"], [])
+    assert [(p["proposal_id"], p["decision"], p["message"]) for p in spoken["proposals"]] == [
+        (p1, "accepted", "Welcome aboard"),
+        (p3, "accepted", "Welcome aboard"),
+    ]
+    own = spoken["proposals"][0]
+    assert (own["slot"]["room"], own["feedback_count"], own["average_score"]) == ("Hall", 1, 5.0)
+    assert own["recording_url"] == recording["recording_url"] and "scores" not in own
+    assert not any(other in json.dumps(spoken) for other in (c1, c2, chair, x, y, "Great"))
+    [member] = await exported(c2)
+    assert (member["roles"], member["proposals"], member["talks"]) == (["committee"], [], [])
+    assert member["scores_given"] == [{"proposal_id": p1, "title": "Outbox on FerretDB", **GOOD}]
+    assert not any(other in json.dumps(member) for other in (c1, chair, ann))
+    [listener] = await exported(x)
+    assert [(t["talk_id"], t["registered"], t["attended"], t["feedback"]["comment"]) for t in listener["talks"]] == [
+        (p1, True, True, "Great")
+    ]
+    assert listener["roles"] == [] and y not in json.dumps(listener) and ann not in json.dumps(listener)
+    [chairing] = await exported(chair)
+    assert chairing["roles"] == ["committee", "chair"] and len(chairing["decisions_taken"]) == 3
+    assert [c["roles"] for c in await exported(hr)] == [["organiser"]]
+
     # --- erasure: a speaker and a committee member vanish from state and history ------------------------
     for person in (ann, c1):
         await deliver(
@@ -187,3 +220,6 @@ async def test_a_conference_from_call_for_speakers_to_the_recording(svc: Running
         assert ann not in stored and c1 not in stored, collection
     after = (await svc.call("GET", path, me[x])).json()
     assert after["programme"][0]["feedback_count"] == 1 and after["programme"][0]["attended"] == 1
+    for person in (ann, c1):
+        assert await exported(person) == [], person
+    assert [t["talk_id"] for t in (await exported(x))[0]["talks"]] == [p1]

@@ -221,6 +221,25 @@ async def test_a_master_class_from_proposal_through_approval_to_feedback(with_ap
     assert data["recording_attached.v1"]["recording_url"] == "https://video.example.com/pytest"
     assert all("score" not in d for k, d in events if k == "feedback_given.v1")
 
+    # --- the privacy export (HR only): each person's own part of it, nobody else's ------------------------
+    hr = svc.as_(unique("hr"), "hr_admin")
+    assert (await svc.call("GET", f"/privacy/people/{cat}", me[cat])).status_code == 403
+    exported = (await svc.call("GET", f"/privacy/people/{cat}", hr)).json()
+    [record] = exported["master_classes"]
+    assert (record["master_class_id"], record["roles"], record["waitlist_position"]) == (
+        mc,
+        ["registered", "attended"],
+        None,
+    )
+    assert (record["feedback"]["score"], record["feedback"]["comment"]) == (4, None)
+    text = json.dumps(exported, ensure_ascii=False)
+    assert ann not in text and host not in text and "Отлично" not in text
+    hosted = (await svc.call("GET", f"/privacy/people/{host}", hr)).json()["master_classes"]
+    assert [(r["master_class_id"], r["roles"], r["feedback"]) for r in hosted] == [(mc, ["host"], None)]
+    assert (hosted[0]["hosted"]["feedback_count"], hosted[0]["hosted"]["average_score"]) == (2, 4.5)
+    assert "Отлично" not in json.dumps(hosted, ensure_ascii=False) and cat not in json.dumps(hosted)
+    assert (await svc.call("GET", f"/privacy/people/{bob}", hr)).json()["master_classes"] == []  # he withdrew
+
     # The directory erases the host and an attendee: neither id is left in any master class, state or history,
     # and the counts stay (the seat, the feedback, the average are now a former employee's).
     before = (await svc.call("GET", path, me[ann])).json()
@@ -238,6 +257,11 @@ async def test_a_master_class_from_proposal_through_approval_to_feedback(with_ap
     assert {k: after[k] for k in ("attendees", "feedback_count", "average_score")} == {
         k: before[k] for k in ("attendees", "feedback_count", "average_score")
     }
+    for person in (host, cat):
+        assert (await svc.call("GET", f"/privacy/people/{person}", hr)).json()["master_classes"] == [], person
+    assert [r["roles"] for r in (await svc.call("GET", f"/privacy/people/{ann}", hr)).json()["master_classes"]] == [
+        ["registered", "attended"]
+    ]
 
 
 async def test_without_approval_proposing_publishes_at_once(without_approval: Running) -> None:
