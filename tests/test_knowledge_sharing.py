@@ -187,6 +187,8 @@ async def test_master_classes_brainstorms_and_articles_reach_one_knowledge_base_
         shelf = await expect(await client.get(f"{mentoring}/library", params={"tag": bs_tag}, headers=as_(anna)))
         assert [(entry["kind"], entry["title"]) for entry in shelf] == [("brainstorm", "Должники")]
         await eventually(lambda: rules_credited(fay), lambda rules: "brainstorm-facilitated" in rules, timeout=30)
+        owner_told = await eventually(lambda: inbox(anna), lambda texts: any("Мозговой штурм" in t for t in texts), 30)
+        assert any("вы среди ответственных" in text for text in owner_told)
 
         # --- a curator writes an article for Olga and vouches for it: a reviewed item pays its owner once -------
         article = {
@@ -203,6 +205,11 @@ async def test_master_classes_brainstorms_and_articles_reach_one_knowledge_base_
             await expect(await client.post(f"{mentoring}/knowledge/items/{written['id']}/review", headers=curator))
         await eventually(lambda: rules_credited(olga), lambda rules: rules == ["knowledge-item-reviewed"], timeout=30)
         assert (await points(olga))["balance"] == 30
+        reviewed = await eventually(lambda: inbox(olga), lambda texts: any("впервые" in t for t in texts), 30)
+        assert [text for text in reviewed if "впервые" in text] == [
+            "Коллега впервые проверил ваш материал в базе знаний «Как писать тест-кейсы»:"
+            " теперь он считается проверенным."
+        ]  # told once, though it was reviewed twice
 
         # --- an exchange internship: Anna from sales spends a month with Hana's IT team -----------------------
         today = datetime.now(UTC).date()
@@ -227,6 +234,8 @@ async def test_master_classes_brainstorms_and_articles_reach_one_knowledge_base_
         applied = await expect(await client.post(applications, json={"goals": "Автотесты"}, headers=as_(anna)), 201)
         twice = await client.post(applications, json={"goals": "Ещё раз"}, headers=as_(anna))
         assert twice.status_code == 409
+        asked = await eventually(lambda: inbox(mila), lambda texts: any("стажировку" in t for t in texts), 30)
+        assert any(f"Заявка {anna} на стажировку по обмену ждёт вашего согласования" in text for text in asked)
         internship = f"{mentoring}/internships/{applied['id']}"
         assert (
             await client.post(f"{internship}/decision", json={"approve": True}, headers=as_(hana))
@@ -253,6 +262,10 @@ async def test_master_classes_brainstorms_and_articles_reach_one_knowledge_base_
         }
         await expect(await client.put(f"{internship}/report", json=report, headers=as_(anna)))
         published = await expect(await client.post(f"{internship}/report/publication", headers=as_(anna)))
+        host_told = await eventually(
+            lambda: inbox(hana), lambda texts: any("отчёт о стажировке" in t for t in texts), 30
+        )
+        assert any("«Стажировка в ИТ: автотесты для продаж»" in text for text in host_told)
         reports = await search(f"tag=autotests-{run}&type=internship_report")
         assert [found["id"] for found in reports] == [published["knowledge_item_id"]]
         assert [found["id"] for found in await search("q=стажировка+автотесты")] == [published["knowledge_item_id"]]

@@ -822,7 +822,7 @@ class InternshipCompletedV1(_PlacementEvent):
 
 
 class InternshipReportPublishedV1(_PlacementEvent):
-    """The guest published their internship report to the knowledge base."""
+    """The guest published their internship report to the knowledge base; their host is told."""
 
     ce_type: ClassVar[str] = "com.owlery.mentoring.internship.report_published.v1"
 
@@ -830,3 +830,4 @@ class InternshipReportPublishedV1(_PlacementEvent):
     guest_id: str
     title: str
     knowledge_item_id: str
+    host_id: str | None = Field(None, description="Who hosted the guest (absent from the first records of v1)")

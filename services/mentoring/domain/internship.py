@@ -172,6 +172,7 @@ class InternshipReportPublished:
     guest_id: str
     title: str
     knowledge_item_id: str
+    host_id: str
 
 
 InternshipEvent = (
@@ -639,7 +640,9 @@ class Internship:
         report = self.require_publishable(by)
         self.knowledge_item_id = knowledge_item_id
         self.events.append(
-            InternshipReportPublished(self.placement_id, self.id, self.guest_id, report.title, knowledge_item_id)
+            InternshipReportPublished(
+                self.placement_id, self.id, self.guest_id, report.title, knowledge_item_id, self.host_id
+            )
         )
 
     # --- privacy -------------------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ class Template(StrEnum):
     INTERNSHIP_DECLINED = "internship_declined"
     INTERNSHIP_GOALS_AGREED = "internship_goals_agreed"
     INTERNSHIP_COMPLETED = "internship_completed"
+    INTERNSHIP_REPORT_PUBLISHED = "internship_report_published"
 
     @property
     def category(self) -> Category:
@@ -92,6 +93,7 @@ DEFAULT_CATEGORIES: dict[Template, Category] = {
     Template.INTERNSHIP_DECLINED: Category.MENTORING,
     Template.INTERNSHIP_GOALS_AGREED: Category.MENTORING,
     Template.INTERNSHIP_COMPLETED: Category.MENTORING,
+    Template.INTERNSHIP_REPORT_PUBLISHED: Category.MENTORING,
 }
 
 INTERNSHIP_SIDES = frozenset({Template.INTERNSHIP_APPROVED, Template.INTERNSHIP_COMPLETED})

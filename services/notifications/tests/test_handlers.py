@@ -444,6 +444,22 @@ async def test_guest_and_host_each_hear_their_side_of_an_internship() -> None:
     assert (await texts("irina", inbox, people))[1] == []  # the manager decided it: nothing to tell them
 
 
+async def test_the_host_hears_of_their_guests_published_report_and_the_guest_does_not() -> None:
+    delivery = in_memory_delivery(NOW)
+    inbox, people = delivery.inbox, delivery.people
+    assert isinstance(inbox, InMemoryInbox) and isinstance(people, InMemoryPeople)
+    people.upsert("hana", locale="ru")
+    ids = {"placement_id": "pl1", "internship_id": "i1", "guest_id": "gleb", "knowledge_item_id": "kb-1"}
+    await routed(mentoring.InternshipReportPublishedV1(**ids, title="ML в QA", host_id="hana"), "ev-1", delivery)
+    await routed(mentoring.InternshipReportPublishedV1(**ids, title="Без хозяина"), "ev-2", delivery)  # an early v1
+
+    assert (await texts("hana", inbox, people))[1] == [
+        "gleb опубликовал(а) отчёт о стажировке у вас — «ML в QA» — в базе знаний: посмотрите, чему гость научился"  # noqa: RUF001 (Russian)
+        " и чем поделился."
+    ]
+    assert (await texts("gleb", inbox, people))[1] == []
+
+
 async def test_a_declined_guest_is_told_and_pointed_to_the_reason_which_the_message_does_not_carry() -> None:
     delivery = in_memory_delivery(NOW)
     inbox, people = delivery.inbox, delivery.people

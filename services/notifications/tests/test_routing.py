@@ -68,13 +68,11 @@ SILENT = {
     "com.owlery.mentoring.brainstorm.voted.v1",
     # Exchange internships. A placement is offered by its host's side, who sees it offered; a partner is
     # registered by an admin. The guest's own log entries concern nobody else. Feedback given names only its
-    # giver, not the other side (and completion tells both sides once both gave theirs). A published report
-    # does not name the host, so they cannot be told of it.
+    # giver, not the other side (and completion tells both sides once both gave theirs).
     "com.owlery.mentoring.partner.registered.v1",
     "com.owlery.mentoring.placement.offered.v1",
     "com.owlery.mentoring.internship.logged.v1",
     "com.owlery.mentoring.internship.feedback_given.v1",
-    "com.owlery.mentoring.internship.report_published.v1",
 }
 
 
