@@ -1,11 +1,13 @@
-"""What every service's HTTP API shares: correlation ids, error answers, health endpoints."""
+"""What every service's HTTP API shares: correlation ids, traces and metrics, error answers, health endpoints."""
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from opentelemetry.trace import SpanKind, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.audit import AuditLog
@@ -13,7 +15,9 @@ from shared.auth.http import Gatekeeper, caller
 from shared.auth.policy import Access, allow
 from shared.auth.tokens import Principal
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, OwleryError
+from shared.metrics import CONTENT_TYPE_LATEST, HTTP_REQUEST_SECONDS, generate_latest
 from shared.observability import bind_correlation_id
+from shared.tracing import parent_from, tracer
 
 CORRELATION_HTTP_HEADER = "x-correlation-id"
 
@@ -39,6 +43,55 @@ class CorrelationIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+class ObservedRequestsMiddleware:
+    """A server span per request (continuing the caller's W3C traceparent) and its latency by route and status."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        traceparent = dict(scope["headers"]).get(b"traceparent")
+        status = 500  # unless a response starts: an exception escaping the app is a server error
+        started = time.perf_counter()
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        with tracer(self.service).start_as_current_span(
+            method, context=parent_from(traceparent.decode() if traceparent else None), kind=SpanKind.SERVER
+        ) as span:
+            try:
+                await self.app(scope, receive, send_observed)
+            finally:
+                # The route template (not the path: ids would make a series per person) once routing found it.
+                route = getattr(scope.get("route"), "path", None) or "unmatched"
+                span.update_name(f"{method} {route}")
+                span.set_attribute("http.request.method", method)
+                span.set_attribute("http.route", route)
+                span.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    span.set_status(StatusCode.ERROR)
+                HTTP_REQUEST_SECONDS.labels(self.service, method, route, str(status)).observe(
+                    time.perf_counter() - started
+                )
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text format; the service's runtime reads its outbox and lag gauges first."""
+    refresh = getattr(request.app.state, "refresh_metrics", None)
+    if refresh is not None:
+        await refresh()
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def _owlery_error(request: Request, error: Exception) -> JSONResponse:
@@ -95,9 +148,11 @@ def privacy_router(service: str, export: Callable[[str], Awaitable[dict[str, Any
 
 
 def prepare_app(app: FastAPI, gatekeeper: Gatekeeper) -> FastAPI:
-    """Correlation ids, error answers, and the gate on every route defined after this call."""
+    """Correlation ids, traces and metrics, error answers, /metrics, and the gate on every route defined after this."""
     gatekeeper.install(app)
     app.state.gatekeeper = gatekeeper
     app.add_middleware(CorrelationIdMiddleware)
+    app.add_middleware(ObservedRequestsMiddleware, service=gatekeeper.service)  # outermost: it times everything
+    app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(OwleryError, _owlery_error)
     return app

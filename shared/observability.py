@@ -7,6 +7,8 @@ import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from shared.tracing import current_trace_id
+
 _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
 
@@ -37,6 +39,9 @@ class JsonFormatter(logging.Formatter):
         correlation_id = _correlation_id.get()
         if correlation_id:
             entry["correlation_id"] = correlation_id
+        trace_id = current_trace_id()
+        if trace_id:
+            entry["trace_id"] = trace_id
         for key, value in getattr(record, "fields", {}).items():
             entry[key] = value
         if record.exc_info:

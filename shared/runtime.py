@@ -18,11 +18,13 @@ from shared.auth.policy import Guardrails
 from shared.auth.tokens import KeySet, TokenRules, TokenVerifier, http_key_fetcher
 from shared.contracts.base import IntegrationEvent
 from shared.messaging.consumer import ReliableConsumer
-from shared.messaging.kafka import KafkaEventPublisher, build_broker, ensure_topics
+from shared.messaging.kafka import KafkaEventPublisher, build_broker, consumer_lag, ensure_topics
 from shared.messaging.outbox import OutboxRelay
+from shared.metrics import CONSUMER_LAG, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 from shared.persistence.leases import Leases
 from shared.persistence.mongo import connect, ping
 from shared.settings import ServiceSettings
+from shared.tracing import configure_tracing
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class ServiceRuntime:
     ) -> None:
         self.settings = settings
         self.name = name
+        configure_tracing(name, settings.tracing_exporter, settings.otlp_traces_endpoint)
         self.client = connect(settings.mongodb_url)
         self.database = self.client[settings.mongodb_database]
         self.broker = build_broker(settings.kafka_bootstrap_servers, client_id=f"owlery-{name}")
@@ -57,6 +60,7 @@ class ServiceRuntime:
             lease_seconds=settings.outbox_lease_seconds,
             orphan_seconds=settings.outbox_orphan_seconds,
             publish_timeout_seconds=settings.outbox_publish_timeout_seconds,
+            service=name,
         )
         self.consumer = ReliableConsumer(
             name=settings.consumer_group,
@@ -65,6 +69,7 @@ class ServiceRuntime:
             topic_prefix=settings.topic_prefix,
             max_attempts=settings.consumer_max_attempts,
             retry_backoff_seconds=settings.consumer_retry_backoff_seconds,
+            service=name,
         )
         self.audit = AuditLog(self.database)
         self.token_verifier = TokenVerifier(
@@ -89,7 +94,13 @@ class ServiceRuntime:
         self, guardrails: Guardrails, *, is_blocked: IsBlocked | None = None, provisioning_token: str | None = None
     ) -> Gatekeeper:
         """The gate for this service's HTTP API: its policy, checked against this runtime's token verifier."""
-        return Gatekeeper(guardrails, self.token_verifier, is_blocked=is_blocked, provisioning_token=provisioning_token)
+        return Gatekeeper(
+            guardrails,
+            self.token_verifier,
+            is_blocked=is_blocked,
+            provisioning_token=provisioning_token,
+            service=self.name,
+        )
 
     def every(
         self, seconds: float, job: Callable[[], Awaitable[object]], name: str, *, every_replica: bool = False
@@ -157,8 +168,18 @@ class ServiceRuntime:
     async def broker_ready(self) -> bool:
         return await self.broker.ping(timeout=2.0)
 
+    async def refresh_metrics(self) -> None:
+        """Read the gauges Prometheus is about to scrape: the outbox backlog and the consumer lag."""
+        backlog, oldest = await self.relay.backlog()
+        OUTBOX_BACKLOG.labels(self.name).set(backlog)
+        OUTBOX_OLDEST_AGE.labels(self.name).set(oldest)
+        lags = await consumer_lag(self.settings.kafka_bootstrap_servers, self.consumer.name, self.consumer.topics)
+        for (topic, partition), lag in lags.items():
+            CONSUMER_LAG.labels(self.name, topic, str(partition)).set(lag)
+
     @contextlib.asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        app.state.refresh_metrics = self.refresh_metrics  # read by /metrics (shared.http)
         await self.start()
         try:
             yield

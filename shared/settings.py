@@ -35,6 +35,12 @@ class ServiceSettings(BaseSettings):
     outbox_publish_timeout_seconds: float = Field(
         4.0, gt=0, description="A replica gives up publishing the entries it wrote after this (a sweep takes them)"
     )
+    tracing_exporter: Literal["none", "otlp"] = Field(
+        "none", description="Where spans go: nowhere (they still give logs and events their trace ids) or OTLP/HTTP"
+    )
+    otlp_traces_endpoint: str | None = Field(
+        None, description="OTLP/HTTP traces endpoint, e.g. http://otel-collector:4318/v1/traces (default: the SDK's)"
+    )
     consumer_max_attempts: int = Field(4, ge=1, description="Attempts for a failing handler before dead-lettering")
     consumer_retry_backoff_seconds: float = Field(0.2, ge=0, description="First retry delay; doubles each attempt")
     topic_partitions: int = Field(3, ge=1)

@@ -19,7 +19,7 @@ from shared.auth.tokens import InvalidToken, Principal, TokenVerifier
 
 logger = logging.getLogger(__name__)
 
-BUILT_IN: Mapping[str, Access] = {"GET /health/live": PUBLIC, "GET /health/ready": PUBLIC}
+BUILT_IN: Mapping[str, Access] = {"GET /health/live": PUBLIC, "GET /health/ready": PUBLIC, "GET /metrics": PUBLIC}
 
 IsBlocked = Callable[[str], Awaitable[bool]]
 
@@ -78,7 +78,10 @@ class Gatekeeper:
         *,
         is_blocked: IsBlocked | None = None,
         provisioning_token: str | None = None,
+        service: str = "unnamed",
     ) -> None:
+        self.service = service
+        """The service it guards, as its requests' metrics and spans name it."""
         self.policy: Mapping[str, Access] = {**BUILT_IN, **guardrails.policy}
         self.rules = guardrails.rules
         self.verifier = verifier

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared.contracts.base import IntegrationEvent, contract_for
+from shared.tracing import TRACEPARENT, current_traceparent
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -36,6 +37,8 @@ class OutboxEvent:
     key: str
     correlation_id: str
     data: dict[str, Any]
+    traceparent: str | None = None
+    """The W3C trace context of the span that wrote it: the relay publishes later, outside that span."""
 
     @classmethod
     def of(
@@ -52,6 +55,7 @@ class OutboxEvent:
             key=event.key,
             correlation_id=correlation_id,
             data=event.model_dump(mode="json"),
+            traceparent=current_traceparent(),
         )
 
     def to_document(self) -> dict[str, Any]:
@@ -65,6 +69,7 @@ class OutboxEvent:
             "key": self.key,
             "correlation_id": self.correlation_id,
             "data": self.data,
+            "traceparent": self.traceparent,
         }
 
     @classmethod
@@ -75,7 +80,8 @@ class OutboxEvent:
         return cls(**{**document, "time": time})
 
     def headers(self) -> dict[str, str]:
-        return {
+        trace = {TRACEPARENT: self.traceparent} if self.traceparent else {}
+        return trace | {
             "ce_id": self.id,
             "ce_source": self.source,
             "ce_specversion": SPEC_VERSION,
@@ -101,6 +107,7 @@ class Envelope:
     time: str | None
     correlation_id: str | None
     event: IntegrationEvent
+    traceparent: str | None = None
 
 
 def header_text(headers: dict[str, Any], name: str) -> str | None:
@@ -141,4 +148,5 @@ def read_envelope(headers: dict[str, Any], body: bytes) -> Envelope | None:
         time=header_text(headers, "ce_time"),
         correlation_id=header_text(headers, CORRELATION_HEADER),
         event=event,
+        traceparent=header_text(headers, TRACEPARENT),
     )

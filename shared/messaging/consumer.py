@@ -31,8 +31,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from shared.contracts.base import IntegrationEvent
 from shared.messaging.cloudevents import Envelope, MalformedEvent, read_envelope
 from shared.messaging.kafka import DEAD_LETTER_SUFFIX
+from shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_RETRIED
 from shared.observability import bind_correlation_id
 from shared.persistence.mongo import Document, in_batches, insert_new
+from shared.tracing import consuming
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +91,11 @@ class ReliableConsumer:
         topic_prefix: str = "",
         max_attempts: int = 4,
         retry_backoff_seconds: float = 0.2,
+        service: str | None = None,
     ) -> None:
         self.name = name
+        self.service = service or name
+        """The service's name in spans and metrics (the group's name may carry a deployment's suffix)."""
         self.database = database
         self.broker = broker
         self.topic_prefix = topic_prefix
@@ -183,12 +188,15 @@ class ReliableConsumer:
         for record, envelope in arrived:
             if self._marker(envelope) in seen:
                 logger.info("skipping redelivered event", extra={"fields": {"event_id": envelope.id}})
+                EVENTS_CONSUMED.labels(self.service, envelope.type, "duplicate").inc()
                 continue
             seen.add(self._marker(envelope))  # the same event twice in one batch is applied once
             fresh.append((record, envelope))
         handled: list[Envelope] = []
         for run in self._runs(fresh):
             handled.extend(await self._apply_run(run))
+        for envelope in handled:
+            EVENTS_CONSUMED.labels(self.service, envelope.type, "handled").inc()
         now = datetime.now(UTC)
         await insert_new(
             self.database,
@@ -233,15 +241,25 @@ class ReliableConsumer:
         batch_handler = self._batch_handlers.get(run[0][1].type)
         if batch_handler is not None and len(run) > 1:
             deliveries = [Delivery(envelope.event, envelope, _position_of(record)) for record, envelope in run]
+            traceparents = [envelope.traceparent for _, envelope in run]
             for attempt in range(1, self.max_attempts + 1):
                 try:
-                    await batch_handler(deliveries)
+                    # One span for the run: it continues the first record's trace and links the others'.
+                    with consuming(
+                        self.service,
+                        f"process {len(run)} events",
+                        traceparents,
+                        {"messaging.batch.message_count": str(len(run))},
+                    ):
+                        await batch_handler(deliveries)
                     return [envelope for _, envelope in run]
                 except Rejected:
                     break  # one of them can never be applied: find it below
                 except Exception as error:
                     if attempt == self.max_attempts:
                         break
+                    for _, envelope in run:
+                        EVENTS_RETRIED.labels(self.service, envelope.type).inc()
                     delay = self.retry_backoff_seconds * 2 ** (attempt - 1)
                     logger.warning("batch handler failed (attempt %d), retrying in %.2f s: %r", attempt, delay, error)
                     await asyncio.sleep(delay)
@@ -255,7 +273,10 @@ class ReliableConsumer:
         for attempt in range(1, self.max_attempts + 1):
             token = _position.set(_position_of(record))
             try:
-                await handler(envelope.event, envelope)
+                with consuming(
+                    self.service, f"process {envelope.type}", [envelope.traceparent], _span_fields(envelope)
+                ):
+                    await handler(envelope.event, envelope)
                 return True
             except Rejected as error:
                 # Retrying cannot help: the event is wrong for this service, not the moment.
@@ -267,6 +288,7 @@ class ReliableConsumer:
                     logger.exception("handler failed for good; dead-lettering", extra=_fields(envelope))
                     await self.dead_letter(record, reason="handler-failed", error=repr(error), attempts=attempt)
                     return False
+                EVENTS_RETRIED.labels(self.service, envelope.type).inc()
                 delay = self.retry_backoff_seconds * 2 ** (attempt - 1)
                 logger.warning("handler failed (attempt %d), retrying in %.2f s: %r", attempt, delay, error)
                 await asyncio.sleep(delay)
@@ -291,6 +313,7 @@ class ReliableConsumer:
             }
         )
         logger.error("dead-lettered %s:%d@%d: %s", record.topic, record.partition, record.offset, error)
+        EVENTS_DEAD_LETTERED.labels(self.service, headers.get("ce_type", "unknown"), reason).inc()
         await self.broker.publish(
             record.value or b"", topic=record.topic + DEAD_LETTER_SUFFIX, key=record.key, headers=headers
         )
@@ -298,6 +321,10 @@ class ReliableConsumer:
 
 def _position_of(record: ConsumerRecord[bytes, bytes]) -> Position:
     return Position(record.topic, record.partition, record.offset)
+
+
+def _span_fields(envelope: Envelope) -> dict[str, str]:
+    return {"messaging.system": "kafka", "messaging.message.id": envelope.id, "cloudevents.event_type": envelope.type}
 
 
 def _fields(envelope: Envelope) -> dict[str, Any]:

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
@@ -40,6 +41,33 @@ async def ensure_topics(bootstrap_servers: str, topics: list[str], partitions: i
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
     finally:
+        await admin.close()
+
+
+async def consumer_lag(bootstrap_servers: str, group: str, topics: list[str]) -> dict[tuple[str, int], int]:
+    """Per topic-partition, records the group has not committed yet: the log end offset minus its committed offset."""
+    if not topics:
+        return {}
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers.split(","))
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers.split(","), enable_auto_commit=False)
+    await admin.start()
+    await reader.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        described = await admin.describe_topics(topics)
+        partitions = [
+            TopicPartition(topic["topic"], partition["partition"])
+            for topic in described
+            if topic["error_code"] == 0
+            for partition in topic["partitions"]
+        ]
+        ends = await reader.end_offsets(partitions)
+        return {
+            (tp.topic, tp.partition): max(0, ends[tp] - (committed[tp].offset if tp in committed else 0))
+            for tp in partitions
+        }
+    finally:
+        await reader.stop()
         await admin.close()
 
 

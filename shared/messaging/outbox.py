@@ -19,18 +19,22 @@ only while its lease has time enough left to finish it. A dead replica's lease e
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from opentelemetry.trace import SpanKind, StatusCode
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.faults import failpoint
 from shared.messaging.cloudevents import OutboxEvent
+from shared.metrics import EVENTS_PUBLISHED
 from shared.persistence.leases import Lease, Leases
 from shared.persistence.mongo import Document, in_batches
 from shared.persistence.versioned import PENDING, PUBLISHED, commit_id
+from shared.tracing import parent_from, traceparent_of, tracer
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +67,10 @@ class OutboxRelay:
         lease_seconds: float = 30.0,
         orphan_seconds: float = 10.0,
         publish_timeout_seconds: float = 4.0,
+        service: str = "owlery",
     ) -> None:
         self.database = database
+        self.service = service
         self.collections = collections
         self.transient = set(transient)
         """Collections whose documents only carry events: deleted once published (FerretDB rewrites a whole
@@ -218,6 +224,16 @@ class OutboxRelay:
                 published += await self._publish([(name, entry) for entry in entries])
         return published
 
+    async def backlog(self) -> tuple[int, float]:
+        """How many entries wait to be published, and the age in seconds of the oldest (0 when none)."""
+        waiting, oldest = 0, None
+        for name in self.collections:
+            waiting += await self.database[name].count_documents({"outbox_state": PENDING})
+            first = await self.database[name].find_one({"outbox_state": PENDING}, sort=[("committed_at", 1)])
+            if first is not None and (oldest is None or first["committed_at"] < oldest):
+                oldest = first["committed_at"]
+        return waiting, (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+
     def _time_left(self, lease: Lease) -> bool:
         """Whether the lease has time for one more batch: a publish at its longest, and as long again to mark it."""
         return lease.remaining(datetime.now(UTC)).total_seconds() > 2 * self.publish_timeout_seconds
@@ -225,14 +241,38 @@ class OutboxRelay:
     async def _publish(self, entries: list[tuple[str, Document]]) -> int:
         if not entries:
             return 0
-        events = [OutboxEvent.from_document(event) for _, entry in entries for event in entry["events"]]
+        stored = [OutboxEvent.from_document(event) for _, entry in entries for event in entry["events"]]
+        # One producer span per event, a child of the span that wrote it; the record carries it on.
+        spans = [
+            tracer(self.service).start_span(
+                f"publish {event.type}",
+                context=parent_from(event.traceparent),
+                kind=SpanKind.PRODUCER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": event.topic,
+                    "messaging.message.id": event.id,
+                },
+            )
+            for event in stored
+        ]
+        events = [
+            dataclasses.replace(e, traceparent=traceparent_of(span)) for e, span in zip(stored, spans, strict=True)
+        ]
         failpoint("outbox.before_publish")
         try:
             # Bounded: past it, this replica gives the entries up, and they become orphans only later.
             await asyncio.wait_for(self.publisher.publish(events), self.publish_timeout_seconds)
-        except Exception:
+        except Exception as error:
+            for span in spans:
+                span.set_status(StatusCode.ERROR, repr(error))
             await self._count_attempt(entries)
             raise
+        finally:
+            for span in spans:
+                span.end()
+        for event in events:
+            EVENTS_PUBLISHED.labels(self.service, event.type).inc()
         published_at = datetime.now(UTC)
         for name in dict.fromkeys(name for name, _ in entries):
             for chunk in in_batches([entry["_id"] for hinted, entry in entries if hinted == name]):
