@@ -117,7 +117,10 @@ async def test_one_trace_spans_enrolment_gamification_and_notifications_and_each
             request = next(
                 span
                 for span in spans()
-                if span.kind is SpanKind.SERVER and span.name == "POST /courses/{course_id}/applications"
+                if span.kind is SpanKind.SERVER
+                and span.name == "POST /courses/{course_id}/applications"
+                and span.instrumentation_scope is not None
+                and span.instrumentation_scope.name == "owlery.enrolment"
             )
             trace_id = request.context.trace_id if request.context else 0
 
@@ -133,21 +136,35 @@ async def test_one_trace_spans_enrolment_gamification_and_notifications_and_each
                 ("owlery.enrolment", "publish com.owlery.enrolment.application.enrolled.v1"),
                 ("owlery.gamification", "process com.owlery.enrolment.application.enrolled.v1"),
                 ("owlery.gamification", "publish com.owlery.gamification.points.awarded.v1"),
-                ("owlery.notifications", "process com.owlery.gamification.points.awarded.v1"),
             }
 
             async def traced() -> set[tuple[str, str]]:
                 return hops(spans())
 
-            await eventually(traced, lambda found: wanted <= found, timeout=10)
-            consumer = next(
+            await eventually(traced, lambda found: wanted <= found, timeout=30)
+            points_published = next(
                 span
                 for span in spans()
-                if span.name == "process com.owlery.gamification.points.awarded.v1"
+                if span.name == "publish com.owlery.gamification.points.awarded.v1"
                 and span.context is not None
                 and span.context.trace_id == trace_id
             )
-            assert consumer.kind is SpanKind.CONSUMER and consumer.parent is not None
+            assert points_published.context is not None
+
+            def continues_points(span: ReadableSpan) -> bool:
+                # Its parent is the points' publish span, or (a batch whose first record came from elsewhere)
+                # it links to it.
+                scope = span.instrumentation_scope.name if span.instrumentation_scope else ""
+                published = points_published.context
+                assert published is not None
+                parented = span.parent is not None and span.parent.span_id == published.span_id
+                linked = any(link.context.span_id == published.span_id for link in span.links)
+                return scope == "owlery.notifications" and span.kind is SpanKind.CONSUMER and (parented or linked)
+
+            async def notified() -> list[ReadableSpan]:
+                return [span for span in spans() if continues_points(span)]
+
+            await eventually(notified, lambda found: len(found) == 1, timeout=30)
 
             # --- each service's /metrics, scraped and parsed ---------------------------------------------------
             scraped = {}
