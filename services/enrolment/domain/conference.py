@@ -28,6 +28,7 @@ from shared.errors import Conflict, Forbidden, Invalid, NotFound
 
 CRITERIA: tuple[str, ...] = ("relevance", "novelty", "clarity")
 MIN_TALK_MINUTES, MAX_TALK_MINUTES = 10, 240
+MAX_ROOM_SEATS = 100_000  # a bigger number is a typo (or cannot even be stored), never a room
 Language = Literal["ru", "en"]
 Level = Literal["beginner", "intermediate", "advanced"]
 LEVELS: tuple[str, ...] = get_args(Level)
@@ -244,8 +245,8 @@ def check_plan(plan: Plan) -> None:
     names = [r.name.strip() for r in plan.rooms]
     if not names or any(not n for n in names) or len(set(names)) != len(names):
         raise Invalid("a conference has at least one room, each named once", field="rooms")
-    if any(r.capacity < 1 for r in plan.rooms):
-        raise Invalid("a room has at least one seat", field="rooms")
+    if any(not 1 <= r.capacity <= MAX_ROOM_SEATS for r in plan.rooms):
+        raise Invalid(f"a room has 1 to {MAX_ROOM_SEATS} seats", field="rooms")
     if not plan.committee_ids:
         raise Invalid("a conference has a programme committee", field="committee_ids")
     if plan.chair_id not in plan.committee_ids:

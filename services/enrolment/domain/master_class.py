@@ -2,7 +2,7 @@
 
 One `MasterClass` per id. Rules worth knowing (the screens explain them the same way):
 
-* proposing checks the session: 30..120 minutes, a start in the future, at least one seat. When the
+* proposing checks the session: 30..120 minutes, a start in the future, 1 to 10,000 seats. When the
   company asks for approval (`needs_approval`) a curator publishes it; otherwise it is published at once.
 * registration is open from publication until the start. Seats go in order of registration; beyond
   the capacity people join the waitlist. When a registered person withdraws, the first person waiting
@@ -21,6 +21,7 @@ from enrolment.domain.moments import utc
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 
 MIN_MINUTES, MAX_MINUTES = 30, 120
+MAX_SEATS = 10_000  # a bigger number is a typo (or cannot even be stored), never a session
 Language = Literal["ru", "en"]
 LANGUAGES: tuple[str, ...] = get_args(Language)
 
@@ -191,8 +192,8 @@ def check_proposal(proposal: Proposal, now: datetime) -> None:
         raise Invalid("give the start with its time zone", field="starts_at")
     if utc(proposal.starts_at) <= now:
         raise Invalid("a master class starts in the future", field="starts_at")
-    if proposal.capacity < 1:
-        raise Invalid("a master class has at least one seat", field="capacity")
+    if not 1 <= proposal.capacity <= MAX_SEATS:
+        raise Invalid(f"a master class has 1 to {MAX_SEATS} seats", field="capacity")
 
 
 # --- the aggregate ------------------------------------------------------------------------------------------

@@ -35,6 +35,9 @@ from shared.auth.tokens import Principal
 from shared.errors import NotFound
 from shared.http import health_router, prepare_app, privacy_router
 
+MAX_OFFSET = 1_000_000
+"""Paging skips at most this many: a bigger skip is never meant, and past 2**63 the database cannot take it."""
+
 Caller = Annotated[Principal, Depends(caller)]
 CatalogueStatus = Literal["open", "waitlist_only", "running", "finished"]
 
@@ -58,7 +61,7 @@ def courses_router(service: Enrolment) -> APIRouter:
         language: Literal["ru", "en"] | None = None,
         status: CatalogueStatus | None = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> CataloguePage:
         """Published courses: open (a seat now), waitlist only, running or finished."""
         cards, total = await courses.search(
@@ -68,7 +71,7 @@ def courses_router(service: Enrolment) -> APIRouter:
 
     @router.get("/proposals", response_model=CataloguePage, tags=["review"])
     async def proposals(
-        limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0
+        limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0
     ) -> CataloguePage:
         """Courses waiting for a curator: proposed, or back from the trainer with changes."""
         cards, total = await courses.search(

@@ -28,6 +28,9 @@ from enrolment.service.master_classes import MasterClasses
 from shared.auth.http import caller
 from shared.auth.tokens import Principal
 
+MAX_OFFSET = 1_000_000
+"""Paging skips at most this many: a bigger skip is never meant, and past 2**63 the database cannot take it."""
+
 # --- bodies -------------------------------------------------------------------------------------------
 
 Url = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2000, examples=["https://meet.example.com/owl-42"])]
@@ -108,7 +111,7 @@ def master_class_router(
         who: Caller,
         status: Annotated[Status | None, Query(description="Only those in this status")] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> dict[str, Any]:
         statuses: tuple[Status, ...] = (status,) if status else ("published", "held")
         found = [m for m in await master_classes.listed(statuses) if _visible(m, who)]

@@ -59,6 +59,13 @@ def test_an_end_before_the_start_is_refused_naming_the_field() -> None:
     assert error.value.details["field"] == "chair_id"
 
 
+@pytest.mark.parametrize("seats", [0, 2**64])
+def test_a_room_without_seats_or_with_more_than_can_be_stored_is_refused_naming_the_field(seats: int) -> None:
+    with pytest.raises(Invalid) as error:
+        Conference.create("c", plan(rooms=(Room("Hall", seats),)), "hr-1", NOW)
+    assert error.value.details["field"] == "rooms"
+
+
 def test_scoring_is_blind_until_a_member_has_scored() -> None:
     conference = accepted()
     proposal = conference.submit("ann", idea(), NOW)

@@ -42,6 +42,9 @@ Change = Literal["created", "edited", "deactivated"]
 
 MIN_POINTS = 1
 MAX_POINTS = 1000
+MAX_CAP = 10_000  # awards per person in a day or a week: beyond this a cap caps nothing
+MAX_COOLDOWN_MINUTES = 366 * 24 * 60  # a year
+INT64 = 2**63  # a whole number outside -INT64..INT64-1 cannot be stored (BSON) nor held by a timedelta
 MAX_TITLE_LENGTH = 120
 SLUG = re.compile(r"^[a-z0-9]+(?:[-._][a-z0-9]+)*$")  # "helpful-comment", "enrolment.enrolled"
 MAX_SLUG_LENGTH = 64
@@ -230,10 +233,11 @@ def validate_rule(rule: Rule) -> None:
     elif not _is_int(rule.points) or not MIN_POINTS <= rule.points <= MAX_POINTS:
         raise Invalid(f"points are a whole number from {MIN_POINTS} to {MAX_POINTS}", field="points")
 
-    for limit in ("cap_per_day", "cap_per_week", "cooldown_minutes"):
+    limits = (("cap_per_day", MAX_CAP), ("cap_per_week", MAX_CAP), ("cooldown_minutes", MAX_COOLDOWN_MINUTES))
+    for limit, most in limits:
         value = getattr(rule, limit)
-        if value is not None and (not _is_int(value) or value < 1):
-            raise Invalid(f"{limit} is a whole number from 1, or none", field=limit)
+        if value is not None and (not _is_int(value) or not 1 <= value <= most):
+            raise Invalid(f"{limit} is a whole number from 1 to {most}, or none", field=limit)
 
     for title in ("title_ru", "title_en"):
         text = getattr(rule, title)
@@ -249,6 +253,8 @@ def _validate_condition(event_type: str, fields: Mapping[str, Any], index: int, 
         raise Invalid(f"op {condition.op!r} is not one of {', '.join(OPS)}", field=f"{where}.op")
     annotation = fields[condition.field]
     value = condition.value
+    if not _storable(value):
+        raise Invalid(f"a whole number in a condition is from {-INT64} to {INT64 - 1}", field=f"{where}.value")
     if condition.op == "exists":
         if not isinstance(value, bool):
             raise Invalid("exists takes true or false", field=f"{where}.value")
@@ -500,7 +506,19 @@ def _reversals(
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A whole number (not a bool) small enough to store: a bigger one would fail the write, not the request."""
+    return isinstance(value, int) and not isinstance(value, bool) and -INT64 <= value < INT64
+
+
+def _storable(value: Any) -> bool:
+    """No whole number in `value`, however nested, is too big to store."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _is_int(value)
+    if isinstance(value, list | tuple):
+        return all(_storable(item) for item in value)
+    if isinstance(value, dict):
+        return all(_storable(item) for item in value.values())
+    return True
 
 
 def _same(actual: Any, expected: Any) -> bool:

@@ -26,6 +26,9 @@ from shared.auth.http import caller
 from shared.auth.tokens import Principal
 from shared.http import health_router, prepare_app, privacy_router
 
+MAX_OFFSET = 1_000_000
+"""Paging skips at most this many: a bigger skip is never meant, and past 2**63 the database cannot take it."""
+
 
 class LedgerEntryOut(BaseModel):
     id: str
@@ -312,7 +315,7 @@ def create_app(service: Gamification | None = None) -> FastAPI:
     async def points(
         person_id: str,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> AccountOut:
         account = await standing_cases.account(
             person_id, service.standings, service.ledger, service.leaderboards, limit, offset
@@ -356,7 +359,7 @@ def create_app(service: Gamification | None = None) -> FastAPI:
         scope: str = "company",
         scope_id: str | None = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> BoardOut:
         """A board, best first: all time, this month or this week; the company, a department or a circle."""
         boards = await service.leaderboards.current()

@@ -5,7 +5,7 @@ from datetime import datetime, time
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from notifications.bootstrap import Notifications, bootstrap
 from notifications.domain.delivery import Notification
@@ -25,6 +25,9 @@ from notifications.entrypoints.webhooks_http import webhook_router
 from notifications.service import handlers
 from shared.errors import Invalid, NotFound
 from shared.http import health_router, prepare_app, privacy_router
+
+MAX_OFFSET = 1_000_000
+"""Paging skips at most this many: a bigger skip is never meant, and past 2**63 the database cannot take it."""
 
 
 class MessageOut(BaseModel):
@@ -67,9 +70,17 @@ class MarkedOut(BaseModel):
     unread: int
 
 
+LocalTime = Annotated[
+    time,
+    # JSON Schema's "format": "time" is RFC 3339's, with a zone offset; these are wall-clock times in the person's
+    # own zone, answered as "21:00:00": described as what they are, so the answer keeps to its own schema.
+    WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"}),
+]
+
+
 class QuietHoursIn(BaseModel):
-    start: time = Field(time(21, 0), description="Local time the quiet hours begin, HH:MM")
-    end: time = Field(time(8, 0), description="Local time they end, HH:MM (before start: the window spans midnight)")
+    start: LocalTime = Field(time(21, 0), description="Local time the quiet hours begin, HH:MM")
+    end: LocalTime = Field(time(8, 0), description="Local time they end, HH:MM (before start: spans midnight)")
     enabled: bool = True
 
 
@@ -173,7 +184,7 @@ def create_app(service: Notifications | None = None) -> FastAPI:
     async def inbox(
         person_id: str,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
         unread_only: bool = False,
     ) -> InboxOut:
         """The person's messages, newest first, with how many are unread; an unknown person simply has none yet."""
@@ -213,7 +224,7 @@ def create_app(service: Notifications | None = None) -> FastAPI:
     async def sent(
         person_id: str,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[NotificationOut]:
         """Every email and chat notification for the person, newest first, with each attempt and its outcome
         (queued, waiting for quiet hours or a digest, sent, failed and why, suppressed by a preference)."""

@@ -13,6 +13,9 @@ from notifications.domain.webhooks import MAX_URL_LENGTH, Attempt, Subscription,
 from notifications.service.webhooks import Webhooks
 from shared.auth.policy import Access, allow
 
+MAX_OFFSET = 1_000_000
+"""Paging skips at most this many: a bigger skip is never meant, and past 2**63 the database cannot take it."""
+
 WEBHOOK_POLICY: dict[str, Access] = {
     "POST /webhooks/subscriptions": allow("admin"),
     "GET /webhooks/subscriptions": allow("admin"),
@@ -127,7 +130,7 @@ def webhook_router(webhooks: Webhooks) -> APIRouter:
     async def deliveries(
         subscription_id: str,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[DeliveryOut]:
         """A subscription's deliveries, newest first, each with its attempts; 404 for an unknown subscription."""
         found = await webhooks.deliveries(subscription_id, limit, offset)
