@@ -29,7 +29,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.base import IntegrationEvent
-from shared.messaging.cloudevents import Envelope, MalformedEvent, read_envelope
+from shared.messaging.cloudevents import Envelope, MalformedEvent, header_text, read_envelope
 from shared.messaging.kafka import DEAD_LETTER_SUFFIX
 from shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_RETRIED
 from shared.observability import bind_correlation_id
@@ -183,6 +183,12 @@ class ReliableConsumer:
                 continue
             if envelope is not None and envelope.type in self._handlers:
                 arrived.append((record, envelope))  # else an event other consumers subscribe to
+            elif envelope is None and (version := self._unknown_version_of_ours(record)) is not None:
+                # A version of an event we handle that no contract here declares: a producer moved ahead of
+                # us (or a record was forged). Kept in the dead-letter topic until we can read it, not dropped.
+                await self.dead_letter(
+                    record, reason="unknown-version", error=f"no contract for {version} here", attempts=0
+                )
         seen = await self._handled_before([self._marker(e) for _, e in arrived if e.type not in self._unmarked])
         fresh: list[tuple[ConsumerRecord[bytes, bytes], Envelope]] = []
         for record, envelope in arrived:
@@ -207,6 +213,14 @@ class ReliableConsumer:
                 if envelope.type not in self._unmarked
             ],
         )
+
+    def _unknown_version_of_ours(self, record: ConsumerRecord[bytes, bytes]) -> str | None:
+        """The record's event type if it is another version of an event this consumer handles, else None."""
+        ce_type = header_text(dict(record.headers or ()), "ce_type") or ""
+        name, dot_v, version = ce_type.rpartition(".v")
+        if not dot_v or not version.isdigit():
+            return None
+        return ce_type if any(handled.rpartition(".v")[0] == name for handled in self._handlers) else None
 
     def _marker(self, envelope: Envelope) -> str:
         return f"{self.name}:{envelope.id}"
