@@ -94,6 +94,44 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
+REFUSAL_SCHEMA: dict[str, Any] = {
+    "title": "Refusal",
+    "type": "object",
+    "description": "Why the request was refused: a message, and the field it names when one is at fault",
+    "properties": {"detail": {"type": "string"}, "field": {"type": "string"}},
+    "required": ["detail"],
+    "additionalProperties": True,
+}
+
+
+def _describe_refusals(app: FastAPI) -> None:
+    """Describe the 422 the services answer (`Invalid`: a message naming the field) beside FastAPI's own.
+
+    FastAPI documents only its request-validation 422 (`detail` a list); a domain rule refuses with
+    `{"detail": "...", "field": "..."}`. Both are in the description, so clients and fuzzers can rely on it.
+    """
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = original()
+        document.setdefault("components", {}).setdefault("schemas", {})["Refusal"] = REFUSAL_SCHEMA
+        refusal = {"$ref": "#/components/schemas/Refusal"}
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses") if isinstance(operation, dict) else None
+                if not isinstance(responses, dict) or "422" not in responses:
+                    continue  # no input, nothing to refuse
+                content = responses["422"].setdefault("content", {}).setdefault("application/json", {})
+                described = content.get("schema")
+                content["schema"] = {"anyOf": [described, refusal]} if described else refusal
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 async def _owlery_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, OwleryError)
     status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
@@ -154,5 +192,6 @@ def prepare_app(app: FastAPI, gatekeeper: Gatekeeper) -> FastAPI:
     app.add_middleware(CorrelationIdMiddleware)
     app.add_middleware(ObservedRequestsMiddleware, service=gatekeeper.service)  # outermost: it times everything
     app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+    _describe_refusals(app)
     app.add_exception_handler(OwleryError, _owlery_error)
     return app

@@ -268,11 +268,6 @@ def test_every_operation_survives_hostile_requests(servers: Servers, target: Tar
 OWLERY_REFUSAL = {"detail": "a course needs a title in English or Russian", "field": "title_en"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/http.py answers Invalid with 422 {detail: str, field: str} but the OpenAPI description of "
-    "every route keeps FastAPI's 422 HTTPValidationError (detail: list) only; prepare_app must describe both",
-)
 @pytest.mark.parametrize("target", TARGETS, ids=lambda target: target.name)
 def test_every_422_is_described_as_owlery_answers_it(target: Target) -> None:
     app = target.app(target.build(target.settings(**target.overrides())))
