@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SWEEP_LEASE = "outbox-sweep"
+MARK_SECONDS = 1.0  # time left in a sweep lease, beyond a publish, to mark what was published
 
 
 class Notify(Protocol):
@@ -86,8 +87,8 @@ class OutboxRelay:
         self.publish_timeout_seconds = publish_timeout_seconds
         if leases is not None and orphan_seconds <= publish_timeout_seconds:
             raise ValueError("an entry becomes an orphan only after its writer's publish has timed out")
-        if leases is not None and lease_seconds <= 2 * publish_timeout_seconds:
-            raise ValueError("a sweep lease lasts longer than two publishes")
+        if leases is not None and lease_seconds <= 2 * (publish_timeout_seconds + MARK_SECONDS):
+            raise ValueError("a sweep lease lasts long enough for two batches")
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._hints: list[tuple[str, str]] = []
@@ -118,9 +119,12 @@ class OutboxRelay:
     async def _run(self) -> None:
         failures = 0
         sweep_due = True  # at start: whatever a crash left behind
+        loop = asyncio.get_running_loop()
+        swept_at = loop.time()
         while not self._stopping:
             try:
                 if sweep_due:
+                    swept_at = loop.time()
                     await self.sweep()
                     sweep_due = False
                 else:
@@ -130,16 +134,18 @@ class OutboxRelay:
                 raise
             except Exception:
                 failures += 1
-                sweep_due = True  # the failed entries are still pending: the sweep finds them
+                sweep_due = True  # given up here, the failed entries become orphans: a sweep takes them
                 delay = min(self.max_backoff_seconds, 0.1 * 2**failures)
                 logger.exception("outbox relay failed; retrying in %.1f s", delay)
                 await asyncio.sleep(delay)
                 continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.sweep_seconds)
-            except TimeoutError:
-                sweep_due = True  # entries another replica wrote, or one whose hint was lost
+            # Sweep at least every `sweep_seconds`, busy or not: under a steady stream of writes the wake-up
+            # never times out, and orphans (entries whose writer gave up or died) would wait for a quiet moment.
+            waited = max(0.0, self.sweep_seconds - (loop.time() - swept_at))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=waited)
             self._wake.clear()
+            sweep_due = loop.time() - swept_at >= self.sweep_seconds
 
     async def drain_hinted(self) -> int:
         """Publish the entries this process announced, looked up by _id: cheap at any outbox size."""
@@ -235,8 +241,8 @@ class OutboxRelay:
         return waiting, (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
 
     def _time_left(self, lease: Lease) -> bool:
-        """Whether the lease has time for one more batch: a publish at its longest, and as long again to mark it."""
-        return lease.remaining(datetime.now(UTC)).total_seconds() > 2 * self.publish_timeout_seconds
+        """Whether the lease has time for one more batch: a publish at its longest, and a second to mark it."""
+        return lease.remaining(datetime.now(UTC)).total_seconds() > self.publish_timeout_seconds + MARK_SECONDS
 
     async def _publish(self, entries: list[tuple[str, Document]]) -> int:
         if not entries:

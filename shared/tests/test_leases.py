@@ -159,3 +159,36 @@ async def test_a_scheduled_job_runs_once_per_period_across_two_replicas_and_a_ca
     assert len(periods) >= 4
     assert len(periods) == len(set(periods))  # never twice in one period
     assert {"first", "second"} == set(refreshes)  # each keeps its own cache
+
+
+async def test_orphans_are_swept_while_the_relay_is_kept_busy_by_its_own_writes(
+    servers: Servers, unique_name: str
+) -> None:
+    database = connect(servers.mongodb_url)[unique_name]
+    log: list[tuple[str, str]] = []
+    relay = OutboxRelay(
+        database,
+        ["things_outbox"],
+        Collected("only", log),
+        sweep_seconds=0.5,
+        leases=Leases(database, holder="only"),
+        lease_seconds=30,
+        orphan_seconds=5,
+        publish_timeout_seconds=1,
+    )
+    await relay.start()
+    try:
+        await asyncio.sleep(0.3)  # the sweep at start is done
+        # An entry whose writer gave up (another replica, or this one before a crash): nobody will announce it.
+        orphan = {
+            "_id": "orphan",
+            **outbox_fields([event(1)]),
+            "committed_at": datetime.now(UTC) - timedelta(minutes=1),
+        }
+        await database["things_outbox"].insert_one(orphan)
+        for _ in range(60):  # a steady stream of this replica's own writes wakes it every 50 ms
+            relay.notify("things_outbox", "written-and-gone")
+            await asyncio.sleep(0.05)
+    finally:
+        await relay.stop()
+    assert log == [("only", "event-1")]

@@ -75,9 +75,9 @@ class Platform:
                 **extra_env,
                 f"OWLERY_{service.upper()}_OUTBOX_SWEEP_SECONDS": "2",
                 # A killed replica's sweep lease ends within seconds, so the tests need not wait half a minute.
-                f"OWLERY_{service.upper()}_OUTBOX_LEASE_SECONDS": "6",
-                f"OWLERY_{service.upper()}_OUTBOX_ORPHAN_SECONDS": "3",
-                f"OWLERY_{service.upper()}_OUTBOX_PUBLISH_TIMEOUT_SECONDS": "2",
+                f"OWLERY_{service.upper()}_OUTBOX_LEASE_SECONDS": "12",
+                f"OWLERY_{service.upper()}_OUTBOX_ORPHAN_SECONDS": "5",
+                f"OWLERY_{service.upper()}_OUTBOX_PUBLISH_TIMEOUT_SECONDS": "4",
                 "OWLERY_DIRECTORY_DEV_ISSUER_KEY_PEM": self.signing_key,
                 "OWLERY_DIRECTORY_EXPORT_SOURCES": json.dumps(sources),
                 "OWLERY_DIRECTORY_SCIM_TOKEN": SCIM_TOKEN,
