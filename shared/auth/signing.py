@@ -4,6 +4,7 @@ Production tokens come from the company's identity provider; Owlery only verifie
 """
 
 import base64
+import functools
 import hashlib
 import time
 import uuid
@@ -36,18 +37,12 @@ class TokenSigner:
 
     @property
     def _private_key(self) -> rsa.RSAPrivateKey:
-        key = serialization.load_pem_private_key(self.private_key_pem.encode(), password=None)
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise ValueError("the signing key must be an RSA private key")
-        return key
+        return _parsed(self.private_key_pem)
 
     @property
     def kid(self) -> str:
         """Derived from the public key, so a new key gets a new id and verifiers fetch it."""
-        public = self._private_key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        return base64.urlsafe_b64encode(hashlib.sha256(public).digest()[:12]).decode().rstrip("=")
+        return _kid(self.private_key_pem)
 
     def jwks(self) -> dict[str, Any]:
         public_jwk: dict[str, Any] = RSAAlgorithm.to_jwk(self._private_key.public_key(), as_dict=True)
@@ -76,3 +71,23 @@ class TokenSigner:
             **(extra_claims or {}),
         }
         return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self.kid})
+
+
+# Parsing an RSA key costs tens of milliseconds of CPU (hundreds on a loaded machine): done once per key,
+# not twice per token signed.
+@functools.lru_cache(maxsize=16)
+def _parsed(private_key_pem: str) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("the signing key must be an RSA private key")
+    return key
+
+
+@functools.lru_cache(maxsize=16)
+def _kid(private_key_pem: str) -> str:
+    public = (
+        _parsed(private_key_pem)
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    return base64.urlsafe_b64encode(hashlib.sha256(public).digest()[:12]).decode().rstrip("=")
