@@ -15,7 +15,7 @@ help:
 	@echo "make test     every check and test, against servers of its own"
 	@echo "make stop     stop what 'make run' started"
 	@echo "make schemas  regenerate the event schema catalogue (refuses breaking changes)"
-	@echo "make bench    measure the event pipeline (bench/pipeline.py)"
+	@echo "make bench    every benchmark in one table, ~15 min (BENCH_ARGS='--quick' or '--only pipeline,http,rss')"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -50,9 +50,7 @@ schemas: install
 	$(PY) -m shared.contracts.catalogue write
 
 bench: provision
-	$(PY) -m bench.pipeline
-	$(PY) -m bench.enrolment
-	$(PY) -m bench.matching
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf .run/test

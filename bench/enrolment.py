@@ -42,7 +42,19 @@ import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict
 
-from bench.pipeline import LOG_DIR, REPO, Environment, free_port, owlery_service, percentile, unique, wait_http
+from bench.figures import Figure
+from bench.figures import write as write_figures
+from bench.pipeline import (
+    LOG_DIR,
+    READY_SECONDS,
+    REPO,
+    Environment,
+    free_port,
+    owlery_service,
+    percentile,
+    unique,
+    wait_http,
+)
 from deploy.local.launcher import LocalServers
 from deploy.local.services import dev_issuer_url
 from shared.auth.signing import TokenSigner, generate_private_key_pem
@@ -218,7 +230,7 @@ async def bench_enrolment(env: Environment, plan: Plan, http: httpx.AsyncClient,
     for process in (directory, service):
         process.start()
     for process in (directory, service):
-        await asyncio.to_thread(process.wait_ready)
+        await asyncio.to_thread(process.wait_ready, READY_SECONDS)
     enrolment = Enrolment(service.url, signer)
     hr = enrolment.headers(HR, "hr_admin")  # HR may apply for anyone: one token for every request
 
@@ -341,25 +353,64 @@ def spawn_bare(env: Environment) -> tuple[subprocess.Popen[bytes], Path, int]:
     return bare, log, port
 
 
-async def run(kafka: str, mongodb: str, plan: Plan) -> str:
+def figures(results: list[Result]) -> list[Figure]:
+    """Each scenario's rate and latency; the count check as a figure that is met or not. No targets (issue 5)."""
+    out: list[Figure] = []
+    for result in results:
+        note = f"{result.requests} requests, {CONCURRENCY} clients, closed loop"
+        out.append(Figure("enrolment", f"{result.label}: throughput", result.ops, "ops/s", note=note))
+        out.append(Figure("enrolment", f"{result.label}: p50", result.p(50), "ms"))
+        out.append(Figure("enrolment", f"{result.label}: p99", result.p(99), "ms"))
+        failed = sum(result.errors.values())
+        if failed:
+            out.append(Figure("enrolment", f"{result.label}: failed requests", failed, note=str(dict(result.errors))))
+        if result.check:
+            right = result.check.startswith("ok")
+            out.append(
+                Figure(
+                    "enrolment",
+                    f"{result.label}: counts check",
+                    None,
+                    target="enrolled + waiting = accepted",
+                    met=right,
+                    text="ok" if right else "WRONG",
+                    note=result.check,
+                )
+            )
+    return out
+
+
+async def run(kafka: str, mongodb: str, plan: Plan) -> tuple[str, list[Figure]]:
     env = Environment(kafka=kafka, mongodb=mongodb, run_id=unique("bench_enrol"))
     print(f"run {env.run_id}: kafka {kafka}, mongodb {mongodb}", file=sys.stderr)
     bare, log, port = spawn_bare(env)
-    limits = httpx.Limits(max_connections=20)  # setup and checks only
+    limits = httpx.Limits(max_connections=20, keepalive_expiry=2.0)  # setup and checks; under uvicorn's 5 s
     try:
         await wait_http(f"http://127.0.0.1:{port}/health/ready", bare, log)
         async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT, limits=limits) as http:
             results = await bench_enrolment(env, plan, http, f"http://127.0.0.1:{port}")
     finally:
         await env.cleanup()
-    return report(results)
+    return report(results), figures(results)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.enrolment", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller counts: the run takes under two minutes")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON here (for python -m bench)")
+    parser.add_argument("--bare", type=int, help="requests to the bare endpoint (10,000; --quick 3,000)")
+    parser.add_argument("--spread", type=int, help="applications spread over the courses (3,000; --quick 500)")
+    parser.add_argument("--courses", type=int, help="courses they are spread over (50; --quick 20)")
+    parser.add_argument("--one-course", type=int, help="applications to one course (400; --quick 150)")
     args = parser.parse_args()
     plan = Plan.of(args.quick)
+    plan = Plan(
+        bare_requests=args.bare or plan.bare_requests,
+        spread_requests=args.spread or plan.spread_requests,
+        spread_courses=args.courses or plan.spread_courses,
+        one_course_requests=args.one_course or plan.one_course_requests,
+        warmup=plan.warmup,
+    )
     print(f"command: {shlex.join(['python', '-m', 'bench.enrolment', *sys.argv[1:]])}")
     print(machine())
     print(
@@ -377,7 +428,9 @@ def main() -> None:
         started_here = [server for server in servers.servers if server.name not in already]
         kafka, mongodb = kafka or endpoints.kafka_bootstrap, mongodb or endpoints.mongodb_url
     try:
-        print(asyncio.run(run(kafka, mongodb, plan)))
+        text, found = asyncio.run(run(kafka, mongodb, plan))
+        print(text)
+        write_figures(args.json, found)
     finally:
         deadline = time.monotonic() + 20
         for server in started_here:  # only what this run started; servers that were running stay up

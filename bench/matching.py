@@ -19,6 +19,8 @@ from collections import Counter
 
 import numpy as np
 
+from bench.figures import Figure, at_most
+from bench.figures import write as write_figures
 from mentoring.domain import matching
 from mentoring.domain.matching import Constraints, Mentee, Mentor
 
@@ -94,18 +96,23 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 mentees x 200 mentors")
     parser.add_argument("--seed", type=int, default=20250106)
     parser.add_argument("--k", type=int, default=matching.DEFAULT_K, help="candidate mentors kept per mentee")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON here (for python -m bench)")
     args = parser.parse_args()
     n_mentees, n_mentors = (1_000, 200) if args.quick else (10_000, 2_000)
+    write_figures(args.json, run(n_mentees, n_mentors, args.seed, args.k, greedy_baseline=not args.quick))
 
-    mentees, mentors, constraints = make_pool(n_mentees, n_mentors, args.seed)
+
+def run(n_mentees: int, n_mentors: int, seed: int, k: int, greedy_baseline: bool) -> list[Figure]:
+    """Match a pool, print the report, return the figures."""
+    mentees, mentors, constraints = make_pool(n_mentees, n_mentors, seed)
     capacity = sum(m.capacity for m in mentors)
     print(f"machine: {platform.machine()} python {platform.python_version()} numpy {np.__version__}")
-    print(f"pool: {n_mentees} mentees x {n_mentors} mentors (total capacity {capacity}), seed {args.seed}, k {args.k}")
+    print(f"pool: {n_mentees} mentees x {n_mentors} mentors (total capacity {capacity}), seed {seed}, k {k}")
     print(f"constraints: {len(constraints.vetoed)} vetoed pairs, reverse={constraints.reverse}")
 
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    proposal = matching.match(mentees, mentors, constraints, k=args.k, timings=timings)
+    proposal = matching.match(mentees, mentors, constraints, k=k, timings=timings)
     total = time.perf_counter() - start
     print(f"build candidates: {timings['candidates']:.3f} s ({int(timings.get('edges', 0))} edges)")
     print(f"solve:            {timings['solve']:.3f} s")
@@ -116,15 +123,28 @@ def main() -> None:
     print(f"unmatched: {len(proposal.unmatched)}")
     for (role, why), count in sorted(by_reason.items()):
         print(f"  {role:7s} {why:36s} {count}")
-    if not args.quick:
+    if greedy_baseline:
         start = time.perf_counter()
-        greedy = matching.greedy_assignment(mentees, mentors, constraints, k=args.k)
+        greedy = matching.greedy_assignment(mentees, mentors, constraints, k=k)
         print(
             f"greedy baseline: {len(greedy.pairs)} pairs, total score {greedy.total_score:.3f}"
             f" ({time.perf_counter() - start:.3f} s)"
         )
     verdict = "met" if total <= TARGET_SECONDS else "MISSED"
     print(f"target <= {TARGET_SECONDS:.0f} s: {verdict}")
+    pool = f"{n_mentees:,} mentees x {n_mentors:,} mentors"
+    return [
+        Figure(
+            "matching",
+            f"whole-pool match, {pool}",
+            total,
+            "s",
+            f"<= {TARGET_SECONDS:.0f} s",
+            at_most(total, TARGET_SECONDS),
+            note=f"candidates {timings['candidates']:.2f} s + solve {timings['solve']:.2f} s + results",
+        ),
+        Figure("matching", f"pairs matched, {pool}", len(proposal.pairs), note=f"of capacity {capacity}"),
+    ]
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from bench.figures import Figure
+from bench.figures import write as write_figures
 from notifications.adapters.deliveries import NOTIFICATIONS, QUEUE
 from notifications.adapters.repository import INBOX
 from notifications.bootstrap import Notifications, bootstrap
@@ -72,6 +74,12 @@ STALL_SECONDS = 30.0
 """Give up when nothing new reached the inbox or the SMTP server for this long (a failed email waits forever
 under a fixed clock: its retry time never comes)."""
 CYRILLIC = re.compile("[\u0400-\u04ff]")
+FIGURES: list[Figure] = []
+"""The run's figures, for --json (python -m bench reads them)."""
+
+
+def per_second(count: int, since: float | None, until: float | None) -> float | None:
+    return None if since is None or until is None or until <= since else count / (until - since)
 
 
 def locale_of(index: int) -> Locale:
@@ -284,7 +292,8 @@ async def events_to_inbox_and_smtp(count: int) -> str:
     stalled = timeline.inbox_done is None or timeline.emails_done is None
     if stalled:
         print(f"    STALLED: nothing new for {STALL_SECONDS:.0f} s at {inbox:,} inbox messages and {emails:,} emails")
-    print(f"    {checked(server, count)}; {log}")
+    verdict = checked(server, count)
+    print(f"    {verdict}; {log}")
     inbox_end = timeline.inbox_done or timeline.last_inbox
     inbox_figure = (
         f"(1) {inbox:,}{'' if inbox == count else f' of {count:,}'} events -> inbox: "
@@ -304,6 +313,33 @@ async def events_to_inbox_and_smtp(count: int) -> str:
     )
     print(inbox_figure)
     print(email_figure)
+    FIGURES.extend(
+        [
+            Figure(
+                "notifications",
+                f"(1) events -> inbox, {count:,} events",
+                per_second(inbox, timeline.first_inbox, inbox_end),
+                "msg/s",
+                note=f"first inbox message to last; {inbox:,} of {count:,} arrived",
+            ),
+            Figure(
+                "notifications",
+                f"(2) events -> emails into SMTP, {count:,} events",
+                per_second(emails, timeline.first_inbox, email_end),
+                "emails/s",
+                note=f"first inbox message to last email; {emails:,} of {count:,} arrived",
+            ),
+            Figure(
+                "notifications",
+                "(2) each person one email, in their language",
+                None,
+                target="every one",
+                met=not stalled and "NO" not in verdict,
+                text="ok" if not stalled and "NO" not in verdict else "NO",
+                note=verdict,
+            ),
+        ]
+    )
     return f"{inbox_figure}\n{email_figure}"
 
 
@@ -338,11 +374,13 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--events", type=int, default=None, help="people and events, one each (5,000)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON here (for python -m bench)")
     args = parser.parse_args()
     count = args.events or (300 if args.quick else 5_000)
     print(machine())
     figures = await events_to_inbox_and_smtp(count)
     print("\n".join(["", "summary:", figures]))
+    write_figures(args.json, FIGURES)
 
 
 if __name__ == "__main__":

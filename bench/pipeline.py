@@ -35,6 +35,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pymongo import AsyncMongoClient
 
+from bench.figures import Figure, at_least, at_most
+from bench.figures import write as write_figures
 from deploy.local.launcher import LocalServers
 from deploy.local.services import ServiceProcess, dev_issuer_url
 from shared.auth.signing import TokenSigner, generate_private_key_pem
@@ -46,6 +48,8 @@ PARTITIONS = 3  # as Owlery's topic_partitions default
 POLL_SECONDS = 0.005
 OP_TIMEOUT = 30.0
 READY_TIMEOUT = 60.0
+READY_SECONDS = 180.0
+"""How long a service may take to answer /health/ready: minutes, on a 2-CPU machine busy with other work."""
 
 Operation = Callable[[int], Awaitable[None]]
 HTTP_SECONDS: list[float] = []  # POST round trips of the current phase, to split HTTP from the asynchronous tail
@@ -167,8 +171,14 @@ async def running(coroutine: Awaitable[None]) -> AsyncIterator[None]:
         yield
     finally:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
+        try:
             await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # this task itself is being cancelled (Ctrl-C): let it, so the run cleans up
+        except Exception:
+            pass  # the background task's own failure is not the measurement's
 
 
 # --------------------------------------------------------------------------- load shapes
@@ -450,7 +460,7 @@ async def bench_owlery(env: Environment, plan: Plan, http: httpx.AsyncClient, co
     enrolment = owlery_service(env, name, "enrolment", signer, free_port()).start()
     gamification = owlery_service(env, name, "gamification", signer, free_port()).start()
     for process in (directory, enrolment, gamification):
-        await asyncio.to_thread(process.wait_ready)
+        await asyncio.to_thread(process.wait_ready, READY_SECONDS)
 
     def bearer(person: str, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {signer.sign(person, [role], lifetime_seconds=24 * 3600)}"}
@@ -486,7 +496,15 @@ async def bench_owlery(env: Environment, plan: Plan, http: httpx.AsyncClient, co
         shared_course = await new_course("bench contended", needed)
         courses: list[str] = []
     else:
-        courses = [await new_course(f"bench {index}", 1) for index in range(needed)]
+        # Made eight at a time (the order does not matter): made one by one, on a busy 2-CPU machine the
+        # hundreds of courses took minutes before the first measurement.
+        setup = asyncio.Semaphore(8)
+
+        async def one_course(index: int) -> str:
+            async with setup:
+                return await new_course(f"bench {index}", 1)
+
+        courses = list(await asyncio.gather(*(one_course(index) for index in range(needed))))
         shared_course = ""
     course_iter = iter(courses)
 
@@ -570,11 +588,48 @@ def report(rows: list[tuple[str, Stats]], plan: Plan) -> str:
 # --------------------------------------------------------------------------- main
 
 
-async def run(kafka: str, mongodb: str, plan: Plan) -> str:
+def figures(rows: list[tuple[str, Stats]]) -> list[Figure]:
+    """The rows as figures, and Owlery (c) against the reference (b): targets throughput >= 50 %, p50 <= 2x."""
+    out: list[Figure] = []
+    by_label = dict(rows)
+    for label, stats in rows:
+        if stats.ops_per_s is not None:
+            unit = "msg/s" if "bulk" in label else "ops/s"
+            out.append(Figure("pipeline", f"{label}: throughput", stats.ops_per_s, unit, note=stats.note))
+        if stats.p50_ms is not None:
+            out.append(Figure("pipeline", f"{label}: p50", stats.p50_ms, "ms", note=stats.note))
+        if stats.p99_ms is not None and not label.startswith("(a) transport, one"):
+            out.append(Figure("pipeline", f"{label}: p99", stats.p99_ms, "ms"))
+        errors = stats.saturation_errors + stats.rate_errors
+        if errors:
+            out.append(Figure("pipeline", f"{label}: failed operations", errors, note="see the log"))
+    reference = by_label.get("(b) reference pipeline")
+    for label, stats in rows:
+        if not label.startswith("(c)") or reference is None:
+            continue
+        throughput = (
+            stats.ops_per_s / reference.ops_per_s if stats.ops_per_s is not None and reference.ops_per_s else None
+        )
+        p50 = stats.p50_ms / reference.p50_ms if stats.p50_ms is not None and reference.p50_ms else None
+        out.append(
+            Figure(
+                "pipeline",
+                f"{label}: throughput / reference's",
+                throughput,
+                "x",
+                ">= x0.50",
+                at_least(throughput, 0.5),
+            )
+        )
+        out.append(Figure("pipeline", f"{label}: p50 / reference's", p50, "x", "<= x2.00", at_most(p50, 2.0)))
+    return out
+
+
+async def run(kafka: str, mongodb: str, plan: Plan) -> tuple[str, list[Figure]]:
     env = Environment(kafka=kafka, mongodb=mongodb, run_id=unique("bench"))
     print(f"run {env.run_id}: kafka {kafka}, mongodb {mongodb}", file=sys.stderr)
     rows: list[tuple[str, Stats]] = []
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=2.0)
     try:
         async with httpx.AsyncClient(timeout=OP_TIMEOUT, limits=limits) as http:
             harness, single, bulk = await bench_transport(env, plan)
@@ -588,12 +643,13 @@ async def run(kafka: str, mongodb: str, plan: Plan) -> str:
             rows.append(("(c) course per application", await bench_owlery(env, plan, http, contended=False)))
     finally:
         await env.cleanup()
-    return report(rows, plan)
+    return report(rows, plan), figures(rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small counts: the run takes about two minutes")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON here (for python -m bench)")
     args = parser.parse_args()
     plan = Plan.of(args.quick)
 
@@ -607,7 +663,9 @@ def main() -> None:
         started_here = [server for server in servers.servers if server.name not in already]
         kafka, mongodb = kafka or endpoints.kafka_bootstrap, mongodb or endpoints.mongodb_url
     try:
-        print(asyncio.run(run(kafka, mongodb, plan)))
+        text, found = asyncio.run(run(kafka, mongodb, plan))
+        print(text)
+        write_figures(args.json, found)
     finally:
         deadline = time.monotonic() + 20
         for server in started_here:  # only what this run started; servers that were running stay up
