@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from fpdf import FPDF
-
 from enrolment.domain.cohort_run import Certificate
 
 FONT = Path(__file__).parent / "fonts" / "DejaVuSans.ttf"
@@ -67,6 +65,8 @@ def _date(certificate: Certificate, locale: str) -> str:
 def render_certificate_pdf(certificate: Certificate, locale: str, display_name: str | None = None) -> bytes:
     """The certificate as a one-page A4 landscape PDF; the person's display name when known, else their id."""
     wording = WORDING.get(locale, WORDING["en"])
+    from fpdf import FPDF  # here, not at start: fpdf2 brings Pillow and ~40 MB that only a certificate needs
+
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_creation_date(datetime.combine(certificate.issued_on, datetime.min.time(), tzinfo=UTC))
     pdf.set_title(f"{wording.heading} {certificate.number}")
