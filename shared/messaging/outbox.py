@@ -131,7 +131,16 @@ class OutboxRelay:
                     await self.drain_hinted()
                 failures = 0
             except asyncio.CancelledError:
-                raise
+                task = asyncio.current_task()
+                if self._stopping or (task is not None and task.cancelling()):
+                    raise
+                # Not ours: aiokafka cancels its pending sends when a broker connection drops. Left to
+                # propagate, it would end the relay silently and leave every later entry pending.
+                failures += 1
+                sweep_due = True
+                logger.warning("outbox relay: a publish was cancelled under it; retrying")
+                await asyncio.sleep(min(self.max_backoff_seconds, 0.1 * 2**failures))
+                continue
             except Exception:
                 failures += 1
                 sweep_due = True  # given up here, the failed entries become orphans: a sweep takes them

@@ -192,3 +192,32 @@ async def test_orphans_are_swept_while_the_relay_is_kept_busy_by_its_own_writes(
     finally:
         await relay.stop()
     assert log == [("only", "event-1")]
+
+
+class CancelledOnce(Collected):
+    """A broker whose connection drops once: its client cancels the pending send under the relay."""
+
+    def __init__(self, replica: str, log: list[tuple[str, str]]) -> None:
+        super().__init__(replica, log)
+        self.dropped = False
+
+    async def publish(self, events: list[OutboxEvent]) -> None:
+        if not self.dropped:
+            self.dropped = True
+            raise asyncio.CancelledError
+        await super().publish(events)
+
+
+async def test_a_send_cancelled_under_the_relay_does_not_end_it(servers: Servers, unique_name: str) -> None:
+    database = connect(servers.mongodb_url)[unique_name]
+    log: list[tuple[str, str]] = []
+    relay = OutboxRelay(database, ["things_outbox"], CancelledOnce("only", log), sweep_seconds=0.3)
+    await relay.start()
+    try:
+        for number in (1, 2):
+            await database["things_outbox"].insert_one({"_id": f"e{number}", **outbox_fields([event(number)])})
+            relay.notify("things_outbox", f"e{number}")
+            await asyncio.sleep(1.0)
+    finally:
+        await relay.stop()
+    assert sorted(event_id for _, event_id in log) == ["event-1", "event-2"]  # the first by a later sweep
