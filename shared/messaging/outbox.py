@@ -94,6 +94,7 @@ class OutboxRelay:
         self._hints: list[tuple[str, str]] = []
         self._written: dict[tuple[str, str], Document] = {}
         self._stopping = False
+        self._sweep_turn = 0
 
     def notify(self, collection: str, entry_id: str, document: Document | None = None) -> None:
         """An entry was just written to an outbox: publish it now, found by its id (or as `document`, if given:
@@ -222,10 +223,12 @@ class OutboxRelay:
         query: Document = {"outbox_state": PENDING}
         if orphaned_before is not None:
             query["committed_at"] = {"$lt": orphaned_before}
-        for name in self.collections:
-            while (
-                lease is None or lease.remaining(datetime.now(UTC)).total_seconds() > 2 * self.publish_timeout_seconds
-            ):
+        # Each sweep starts one collection further on: a slow scan of a busy one (FerretDB scans for this filter)
+        # must not spend every lease before the others are reached.
+        start = self._sweep_turn % max(len(self.collections), 1)
+        self._sweep_turn += 1
+        for name in self.collections[start:] + self.collections[:start]:
+            while True:
                 if orphaned_before is None:
                     # This query covers what was written to this collection before it: drop only those hints,
                     # not those of a collection already swept, whose newer entries would wait for the next sweep.
@@ -236,6 +239,8 @@ class OutboxRelay:
                 )
                 if not entries:
                     break
+                if lease is not None and not self._time_left(lease):
+                    return published  # the rest waits for the next sweep, under a lease with time for it
                 published += await self._publish([(name, entry) for entry in entries])
         return published
 
