@@ -7,8 +7,10 @@ carry that span's context on. Spans are exported only when a deployment asks (`t
 keeps them in the process and drops them.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Literal
 
 from opentelemetry import context as otel_context
@@ -56,8 +58,18 @@ def tracer(service: str) -> trace.Tracer:
     return trace.get_tracer(f"owlery.{service}")
 
 
-def current_traceparent() -> str | None:
-    """The W3C traceparent of the span now current, to travel with what it writes; None outside any span."""
+_RECORD_TRACES: ContextVar[Mapping[str, str] | None] = ContextVar("owlery_record_traces", default=None)
+"""In a batch, each correlation id's own record span (as traceparent): what a record causes stays in its trace."""
+
+
+def current_traceparent(correlation_id: str | None = None) -> str | None:
+    """The W3C traceparent to travel with what is written now; None outside any span.
+
+    Inside a batch, an event written for a record (same correlation id) continues that record's span rather
+    than the batch's, so a request's trace goes on through every service whichever batch carried it.
+    """
+    if correlation_id is not None and (own := (_RECORD_TRACES.get() or {}).get(correlation_id)):
+        return own
     carrier: dict[str, str] = {}
     PROPAGATOR.inject(carrier)
     return carrier.get(TRACEPARENT)
@@ -77,6 +89,52 @@ def current_trace_id() -> str | None:
 
 def parent_from(traceparent: str | None) -> otel_context.Context | None:
     return PROPAGATOR.extract({TRACEPARENT: traceparent}) if traceparent else None
+
+
+@dataclass(frozen=True)
+class Received:
+    """What a consumer span needs of one received record."""
+
+    name: str
+    traceparent: str | None
+    correlation_id: str | None
+    attributes: Mapping[str, str]
+
+
+@contextmanager
+def consuming_batch(service: str, records: Sequence[Received]) -> Iterator[Span]:
+    """The span of a batch (continuing the first record's trace, linking the others') and one span per record.
+
+    Each record's span continues its own trace and links the batch's, and what the batch writes for a record
+    continues that record's span (by correlation id, see `current_traceparent`).
+    """
+    with consuming(
+        service,
+        f"process {len(records)} events",
+        [record.traceparent for record in records],
+        {"messaging.batch.message_count": str(len(records))},
+    ) as batch:
+        spans = [
+            tracer(service).start_span(
+                record.name,
+                context=parent_from(record.traceparent) or otel_context.Context(),
+                kind=SpanKind.CONSUMER,
+                links=[Link(batch.get_span_context())],
+                attributes=record.attributes,
+            )
+            for record in records
+        ]
+        own: dict[str, str] = {}
+        for record, span in zip(records, spans, strict=True):
+            if record.correlation_id is not None and (traceparent := traceparent_of(span)):
+                own.setdefault(record.correlation_id, traceparent)
+        token = _RECORD_TRACES.set(own)
+        try:
+            yield batch
+        finally:
+            _RECORD_TRACES.reset(token)
+            for span in spans:
+                span.end()
 
 
 @contextmanager

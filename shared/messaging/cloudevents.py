@@ -55,7 +55,7 @@ class OutboxEvent:
             key=event.key,
             correlation_id=correlation_id,
             data=event.model_dump(mode="json"),
-            traceparent=current_traceparent(),
+            traceparent=current_traceparent(correlation_id),
         )
 
     def to_document(self) -> dict[str, Any]:

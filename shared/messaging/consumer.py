@@ -34,7 +34,7 @@ from shared.messaging.kafka import DEAD_LETTER_SUFFIX
 from shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_RETRIED
 from shared.observability import bind_correlation_id
 from shared.persistence.mongo import Document, in_batches, insert_new
-from shared.tracing import consuming
+from shared.tracing import Received, consuming, consuming_batch
 
 logger = logging.getLogger(__name__)
 
@@ -255,16 +255,16 @@ class ReliableConsumer:
         batch_handler = self._batch_handlers.get(run[0][1].type)
         if batch_handler is not None and len(run) > 1:
             deliveries = [Delivery(envelope.event, envelope, _position_of(record)) for record, envelope in run]
-            traceparents = [envelope.traceparent for _, envelope in run]
+            received = [
+                Received(
+                    f"process {envelope.type}", envelope.traceparent, envelope.correlation_id, _span_fields(envelope)
+                )
+                for _, envelope in run
+            ]
             for attempt in range(1, self.max_attempts + 1):
                 try:
-                    # One span for the run: it continues the first record's trace and links the others'.
-                    with consuming(
-                        self.service,
-                        f"process {len(run)} events",
-                        traceparents,
-                        {"messaging.batch.message_count": str(len(run))},
-                    ):
+                    # One span for the run, and one per record in its own trace (see consuming_batch).
+                    with consuming_batch(self.service, received):
                         await batch_handler(deliveries)
                     return [envelope for _, envelope in run]
                 except Rejected:
