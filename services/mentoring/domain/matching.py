@@ -52,6 +52,7 @@ takes its best mentor that still has a free place.
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -59,16 +60,42 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import numpy as np
-import numpy.typing as npt
-from scipy import sparse
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from mentoring.domain.model import Role
 from shared.errors import Invalid
+
+
+class _OnFirstUse:
+    """A module imported at its first attribute lookup."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: Any = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        if self._module is None:
+            self._module = importlib.import_module(self._name)
+        return getattr(self._module, attribute)
+
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    FloatArray = npt.NDArray[np.float64]
+    IntArray = npt.NDArray[np.int64]
+    BoolArray = npt.NDArray[np.bool_]
+else:
+    # numpy and scipy are loaded when a matching is first computed, not when the service starts: they
+    # are ~60 MB of a process that may never match anyone (issue 11's idle memory target).
+    np = _OnFirstUse("numpy")
+    sparse = _OnFirstUse("scipy.sparse")
+    csgraph = _OnFirstUse("scipy.sparse.csgraph")
+
 
 W_TOPICS = 0.6
 W_INTERESTS = 0.25
@@ -86,9 +113,6 @@ DEFAULT_K = 40  # candidate mentors kept per mentee
 _BLOCK = 1024  # mentees scored at once (memory: a few arrays of _BLOCK x mentors)
 _UNMATCHED_COST = 2.0  # > 1 >= any score: cost of an edge is _UNMATCHED_COST - score > 0
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 Pair = tuple[str, str]  # (mentee id, mentor id)
 
 
@@ -558,12 +582,12 @@ def _solve_optimal(graph: _Graph, n: int, free: IntArray) -> IntArray:
         rows = np.concatenate((mentee_of, np.arange(n)))
         cols = np.concatenate((slot_of, n_slots + np.arange(n)))
         matrix = sparse.csr_matrix((costs, (rows, cols)), shape=(n, n_slots + n))
-        mentee_ind, slot_ind = min_weight_full_bipartite_matching(matrix)
+        mentee_ind, slot_ind = csgraph.min_weight_full_bipartite_matching(matrix)
     else:
         rows = np.concatenate((slot_of, np.arange(n_slots)))
         cols = np.concatenate((mentee_of, n + np.arange(n_slots)))
         matrix = sparse.csr_matrix((costs, (rows, cols)), shape=(n_slots, n + n_slots))
-        slot_ind, mentee_ind = min_weight_full_bipartite_matching(matrix)
+        slot_ind, mentee_ind = csgraph.min_weight_full_bipartite_matching(matrix)
     real = (mentee_ind < n) & (slot_ind < n_slots)
     assigned[mentee_ind[real]] = owner[slot_ind[real]]
     return assigned
