@@ -18,7 +18,7 @@ from shared.auth.policy import Guardrails
 from shared.auth.tokens import KeySet, TokenRules, TokenVerifier, http_key_fetcher
 from shared.contracts.base import IntegrationEvent
 from shared.messaging.consumer import ReliableConsumer
-from shared.messaging.kafka import KafkaEventPublisher, build_broker, consumer_lag, ensure_topics
+from shared.messaging.kafka import KafkaEventPublisher, LagReader, build_broker, ensure_topics
 from shared.messaging.outbox import OutboxRelay
 from shared.metrics import CONSUMER_LAG, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 from shared.persistence.leases import Leases
@@ -48,6 +48,7 @@ class ServiceRuntime:
         self.client = connect(settings.mongodb_url)
         self.database = self.client[settings.mongodb_database]
         self.broker = build_broker(settings.kafka_bootstrap_servers, client_id=f"owlery-{name}")
+        self.lag_reader = LagReader(settings.kafka_bootstrap_servers)  # /metrics reads the consumer lag with it
         self.leases = Leases(self.database)
         self.published_topics = sorted({settings.topic_prefix + contract.topic for contract in publishes})
         self.relay = OutboxRelay(
@@ -140,6 +141,7 @@ class ServiceRuntime:
         if self._tasks:
             await asyncio.gather(*self._tasks)
         await self.relay.stop()
+        await self.lag_reader.close()
         await self.broker.stop()
         await self.client.close()
 
@@ -173,7 +175,7 @@ class ServiceRuntime:
         backlog, oldest = await self.relay.backlog()
         OUTBOX_BACKLOG.labels(self.name).set(backlog)
         OUTBOX_OLDEST_AGE.labels(self.name).set(oldest)
-        lags = await consumer_lag(self.settings.kafka_bootstrap_servers, self.consumer.name, self.consumer.topics)
+        lags = await self.lag_reader.lag(self.consumer.name, self.consumer.topics)
         for (topic, partition), lag in lags.items():
             CONSUMER_LAG.labels(self.name, topic, str(partition)).set(lag)
 

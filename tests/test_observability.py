@@ -200,6 +200,11 @@ async def test_one_trace_spans_enrolment_gamification_and_notifications_and_each
             assert lag, "the lag of every topic-partition notifications reads"
             assert {labels["topic"] for labels, _ in lag} >= {prefix + "owlery.gamification.events"}
             assert all(value >= 0 for _, value in lag)
+            # A later scrape reads the lag again through the clients the first one opened.
+            again = await inbox.get("/metrics")
+            assert any(
+                labels["service"] == "notifications" for labels, _ in samples(again.text, "owlery_consumer_lag")
+            )
     finally:
         for service_settings in settings:
             await remove(servers, service_settings)

@@ -44,31 +44,62 @@ async def ensure_topics(bootstrap_servers: str, topics: list[str], partitions: i
         await admin.close()
 
 
-async def consumer_lag(bootstrap_servers: str, group: str, topics: list[str]) -> dict[tuple[str, int], int]:
-    """Per topic-partition, records the group has not committed yet: the log end offset minus its committed offset."""
-    if not topics:
-        return {}
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers.split(","))
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers.split(","), enable_auto_commit=False)
-    await admin.start()
-    await reader.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(group)
-        described = await admin.describe_topics(topics)
-        partitions = [
-            TopicPartition(topic["topic"], partition["partition"])
-            for topic in described
-            if topic["error_code"] == 0
-            for partition in topic["partitions"]
-        ]
-        ends = await reader.end_offsets(partitions)
+class LagReader:
+    """Reads a consumer group's lag from the broker with clients kept between reads.
+
+    Prometheus scrapes every few seconds: connecting an admin client and a consumer per scrape would cost
+    more than the read. Clients are opened at the first read and opened again after a failed one (a
+    restarted broker, say).
+    """
+
+    def __init__(self, bootstrap_servers: str) -> None:
+        self.bootstrap_servers = bootstrap_servers.split(",")
+        self._clients: tuple[AIOKafkaAdminClient, AIOKafkaConsumer] | None = None
+
+    async def lag(self, group: str, topics: list[str]) -> dict[tuple[str, int], int]:
+        """Per topic-partition, records the group has not committed yet: log end offset minus committed offset."""
+        if not topics:
+            return {}
+        admin, reader = await self._connected()
+        try:
+            committed = await admin.list_consumer_group_offsets(group)
+            described = await admin.describe_topics(topics)
+            partitions = [
+                TopicPartition(topic["topic"], partition["partition"])
+                for topic in described
+                if topic["error_code"] == 0
+                for partition in topic["partitions"]
+            ]
+            ends = await reader.end_offsets(partitions)
+        except BaseException:
+            await self.close()
+            raise
         return {
             (tp.topic, tp.partition): max(0, ends[tp] - (committed[tp].offset if tp in committed else 0))
             for tp in partitions
         }
-    finally:
-        await reader.stop()
-        await admin.close()
+
+    async def _connected(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
+        if self._clients is None:
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers)
+            reader = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False)
+            await admin.start()
+            try:
+                await reader.start()
+            except BaseException:
+                await admin.close()
+                raise
+            self._clients = (admin, reader)
+        return self._clients
+
+    async def close(self) -> None:
+        if self._clients is not None:
+            admin, reader = self._clients
+            self._clients = None
+            with contextlib.suppress(Exception):
+                await reader.stop()
+            with contextlib.suppress(Exception):
+                await admin.close()
 
 
 class KafkaEventPublisher:
