@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -41,6 +42,7 @@ logger = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SWEEP_LEASE = "outbox-sweep"
 MARK_SECONDS = 1.0  # time left in a sweep lease, beyond a publish, to mark what was published
+REMEMBERED_PUBLISHED = 10_000  # entry ids, to skip reading a commit's predecessor back (see _earlier_commits)
 
 
 class Notify(Protocol):
@@ -93,6 +95,9 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._hints: list[tuple[str, str]] = []
         self._written: dict[tuple[str, str], Document] = {}
+        # Entries this relay published lately: an aggregate's next commit need not read its predecessor back
+        # to learn it is no longer pending (published is final).
+        self._published: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._stopping = False
         self._sweep_turn = 0
 
@@ -191,6 +196,7 @@ class OutboxRelay:
         have = {entry["_id"] for hinted, entry in entries if hinted == name}
         earlier: list[Document] = []
         wanted = _predecessors(entry for hinted, entry in entries if hinted == name) - have
+        wanted = {entry_id for entry_id in wanted if (name, entry_id) not in self._published}
         while wanted:
             found = []
             for chunk in in_batches(sorted(wanted)):
@@ -302,6 +308,9 @@ class OutboxRelay:
                     await self.database[name].update_many(
                         {"_id": {"$in": chunk}}, {"$set": {"outbox_state": PUBLISHED, "published_at": published_at}}
                     )
+                self._published.update(dict.fromkeys((name, entry_id) for entry_id in chunk))
+        while len(self._published) > REMEMBERED_PUBLISHED:
+            self._published.popitem(last=False)
         return len(events)
 
     async def _count_attempt(self, entries: list[tuple[str, Document]]) -> None:

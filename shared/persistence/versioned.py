@@ -113,13 +113,10 @@ class VersionedStore:
         return version
 
     async def _write_head(self, aggregate_id: str, version: int, state: Document) -> None:
-        # Skip if a newer head is already there, so a slow writer does not put an older state back.
-        # Not atomic (nothing is on FerretDB), but the head is only a cache: loads always probe the
-        # commits for newer versions. Both calls filter on _id alone, which FerretDB v1 looks up
+        # No read of the stored version first: inside a process writes of one aggregate take turns
+        # (retry_on_conflict), and if a slow replica puts an older head back, every load probes the
+        # commits past the head and repairs it. The filter is on _id alone, which FerretDB v1 looks up
         # directly; any other filter field would make it scan the whole collection.
-        head = await self.heads.find_one({"_id": aggregate_id}, {"version": 1})
-        if head is not None and head["version"] >= version:
-            return
         try:
             await self.heads.replace_one({"_id": aggregate_id}, {**state, "version": version}, upsert=True)
         except (DuplicateKeyError, OperationFailure) as error:

@@ -210,6 +210,9 @@ class MongoCourseRepository:
         self.store = store
         self.catalogue = database[CATALOGUE]
         self.deadlines = database[OFFER_DEADLINES]
+        # Per course, the version as of which this process knows the stored card to be `card`: a save of
+        # the next version with the same card (most applications) then needs no read at all.
+        self._known_cards: dict[str, tuple[int, Document]] = {}
 
     async def get(self, course_id: str) -> tuple[Course, int] | None:
         loaded = await self.store.load(course_id)
@@ -242,16 +245,26 @@ class MongoCourseRepository:
     async def _write_card(self, course: Course, version: int) -> None:
         """Replace the card when it changed, unless a newer version's is there (checked again after writing).
 
-        Most saves (another applicant waitlisted, say) leave the card as it was: one read, no write.
+        Most saves (another applicant waitlisted, say) leave the card as it was: one read, no write; none
+        when this process saved the version before with the same card (no other commit came between).
         """
         card = catalogue_card(course)
+        known = self._known_cards.pop(course.id, None)
+        if known is not None and known[0] == version - 1 and known[1] == card:
+            self._known_cards[course.id] = (version, card)
+            return
         for _ in range(3):
             stored = await self.catalogue.find_one({"_id": course.id})
-            if stored is not None and (stored.get("version", 0) >= version or _same_card(stored, card)):
+            if stored is not None and stored.get("version", 0) >= version:
+                return  # a newer version's card is there
+            if stored is not None and _same_card(stored, card):
+                self._known_cards[course.id] = (version, card)
                 return
             await self.catalogue.replace_one({"_id": course.id}, {**card, "version": version}, upsert=True)
             stored = await self.catalogue.find_one({"_id": course.id}, {"version": 1})
             if stored is not None and stored.get("version", 0) >= version:
+                if stored["version"] == version:
+                    self._known_cards[course.id] = (version, card)
                 return
 
     async def search(
