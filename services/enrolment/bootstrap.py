@@ -8,6 +8,7 @@ from enrolment.adapters import cohort_runs, conferences, master_classes, trainer
 from enrolment.adapters.cohort_runs import MongoCohortRuns
 from enrolment.adapters.conferences import MongoConferences
 from enrolment.adapters.master_classes import MongoMasterClasses
+from enrolment.adapters.reports import MongoReportSource
 from enrolment.adapters.repository import MongoCourseRepository
 from enrolment.adapters.trainers import MongoTrainerProfiles
 from enrolment.config import EnrolmentSettings
@@ -38,6 +39,8 @@ class Enrolment:
     """Now, as the service sees it (dev mode may run ahead, see settings.clock_shift_hours)."""
     master_classes: MongoMasterClasses
     conferences: MongoConferences
+    reports: MongoReportSource
+    """Read-only: the heads of courses and cohort runs, for outcome reports."""
     master_class_approval: bool = False
     """A curator approves each master class before it is published (settings.master_class_approval)."""
 
@@ -71,6 +74,7 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
         clock=lambda: datetime.now(UTC) + shift,
         master_classes=master_classes.build(runtime),
         conferences=conferences.build(runtime),
+        reports=MongoReportSource(runtime.database),
         master_class_approval=settings.master_class_approval,
     )
     runtime.every(

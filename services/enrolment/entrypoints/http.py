@@ -15,6 +15,7 @@ from enrolment.entrypoints.policy import (
     guardrails,
     master_class_ownership_rules,
 )
+from enrolment.entrypoints.reports_http import REPORTS_POLICY, report_ownership_rules, reports_router
 from enrolment.entrypoints.schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -194,6 +195,7 @@ def create_app(service: Enrolment | None = None) -> FastAPI:
         (COHORT_POLICY, cohort_ownership_rules(service.runs, rosters)),
         (MASTER_CLASS_POLICY, master_class_ownership_rules(service.master_classes)),
         (CONFERENCE_POLICY, conference_ownership_rules(service.conferences)),
+        (REPORTS_POLICY, report_ownership_rules(service.reports)),
     )
     gatekeeper = runtime.gatekeeper(policy, is_blocked=service.people.is_blocked)
     app = prepare_app(FastAPI(title="Owlery enrolment", version="0.2.0", lifespan=runtime.lifespan), gatekeeper)
@@ -218,6 +220,7 @@ def create_app(service: Enrolment | None = None) -> FastAPI:
         master_class_router(service.master_classes, lambda: service.clock(), service.master_class_approval)
     )
     app.include_router(conference_router(service.conferences, lambda: service.clock()))
+    app.include_router(reports_router(service.reports, lambda: service.clock()))
     return app
 
 

@@ -377,6 +377,15 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         body = {"recording_url": "https://video.example/t", "slides_url": "https://slides.example/t"}
         return Call("POST", f"{talk}/recording", body, missing_path=f"{missing_conference}/talks/p-1/recording")
 
+    async def course_report(owner: str) -> Call:
+        path = f"/reports/courses/{await published(owner)}"
+        return Call("GET", path, owner_roles=("trainer",), missing_path="/reports/courses/does-not-exist")
+
+    async def course_chart(owner: str) -> Call:
+        path = f"/reports/courses/{await published(owner)}/charts/participation.png"
+        missing = "/reports/courses/does-not-exist/charts/participation.png"
+        return Call("GET", path, owner_roles=("trainer",), missing_path=missing)
+
     cohort_path = "/courses/{course_id}/cohorts/{cohort_id}"
     await trainers.course_published(
         trainers.CoursePublished("known-trainer", "c-1", "Excel", None, ("sql",), datetime.now(UTC), "setup"),
@@ -431,6 +440,9 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         "POST /conferences/{conference_id}/talks/{talk_id}/attendance": talk_attendance,
         "POST /conferences/{conference_id}/talks/{talk_id}/feedback": talk_feedback,
         "POST /conferences/{conference_id}/talks/{talk_id}/recording": talk_recording,
+        "GET /reports/courses": about("GET", "/reports/courses"),
+        "GET /reports/courses/{course_id}": course_report,
+        "GET /reports/courses/{course_id}/charts/{chart}.{fmt}": course_chart,
         "GET /privacy/people/{person_id}": about("GET", "/privacy/people/{person}"),
         "GET /privacy/audit": about("GET", "/privacy/audit?subject_id={person}"),
         "GET /health/live": about("GET", "/health/live"),
