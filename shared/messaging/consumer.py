@@ -136,6 +136,11 @@ class ReliableConsumer:
     def topics(self) -> list[str]:
         return sorted(self._topics)
 
+    @property
+    def handled_types(self) -> list[str]:
+        """The CloudEvents types this consumer handles (what its service's AsyncAPI document says it receives)."""
+        return sorted(self._handlers)
+
     async def ensure_indexes(self) -> None:
         await self.database[PROCESSED_EVENTS].create_index("handled_at")
 

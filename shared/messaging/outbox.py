@@ -299,15 +299,15 @@ class OutboxRelay:
                 span.end()
         for event in events:
             EVENTS_PUBLISHED.labels(self.service, event.type).inc()
-        published_at = datetime.now(UTC)
         for name in dict.fromkeys(name for name, _ in entries):
             for chunk in in_batches([entry["_id"] for hinted, entry in entries if hinted == name]):
                 if name in self.transient:
                     await self.database[name].delete_many({"_id": {"$in": chunk}})
                 else:
-                    await self.database[name].update_many(
-                        {"_id": {"$in": chunk}}, {"$set": {"outbox_state": PUBLISHED, "published_at": published_at}}
-                    )
+                    # The state alone, no time: an entry may be a record whose time must not be kept (a badge
+                    # earned through an anonymous comment keeps only its day).
+                    marked = {"$set": {"outbox_state": PUBLISHED}}
+                    await self.database[name].update_many({"_id": {"$in": chunk}}, marked)
                 self._published.update(dict.fromkeys((name, entry_id) for entry_id in chunk))
         while len(self._published) > REMEMBERED_PUBLISHED:
             self._published.popitem(last=False)

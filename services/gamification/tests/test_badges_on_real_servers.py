@@ -31,6 +31,7 @@ from shared.contracts import enrolment
 from shared.contracts.gamification import BadgeAwardedV1, RestrictedBadgeAwardedV1
 from shared.messaging.cloudevents import OutboxEvent
 from shared.messaging.consumer import PROCESSED_EVENTS
+from shared.messaging.outbox import OutboxRelay
 from shared.persistence.versioned import PENDING
 from tests.support.infra import Servers, isolated, remove, unique
 from tests.support.kafka import deliver
@@ -214,6 +215,19 @@ async def test_ten_helpful_comments_credited_at_once_earn_one_restricted_badge_w
     # Nothing kept with the badge points at a comment or at the time of a mark.
     stored = json_util.dumps(award)
     assert "comment-" not in stored and "15:42" not in stored and "T15" not in stored
+    # Published, it still keeps no time but its day: the relay marks the state alone.
+    sent: list[OutboxEvent] = []
+
+    class Collecting:
+        async def publish(self, events: list[OutboxEvent]) -> None:
+            sent.extend(events)
+
+    assert await OutboxRelay(service.runtime.database, [COLLECTION], Collecting()).drain() == 1
+    assert [event.type for event in sent] == [RestrictedBadgeAwardedV1.ce_type]
+    published = await service.runtime.database[COLLECTION].find_one({"_id": award["_id"]})
+    assert published is not None and published["outbox_state"] == "published"
+    times = [value for value in published.values() if isinstance(value, datetime)]
+    assert times and all(value.replace(tzinfo=UTC) == midnight for value in times)
     progress, _ = await service.badges.load(BADGES["helpful-10"], dee)
     assert sorted(progress.counted) == sorted(f"comment-{n}" for n in range(10))
 
