@@ -130,6 +130,8 @@ class Run:
     connections: int = 0
     began: float = 0.0
     last_answer: float = 0.0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    """CPU time each process of the stack spent during the run (user + system), by name."""
 
     @property
     def answered_per_second(self) -> float:
@@ -253,11 +255,47 @@ async def measure(kafka: str, mongodb: str, rate: float, seconds: float) -> list
         await open_loop(
             "enrolment warm-up", pool, lambda index: enrolment_send(offset + index), hr, warm_rate, warm_seconds
         )
-        runs.append(await open_loop("enrolment POST applications", pool, enrolment_send, hr, rate, seconds))
+        # Where the CPU goes: each process of the stack, read from /proc around the run. On 2 cores, 500
+        # requests a second leave 4 ms of CPU per request for everything together.
+        stack = {"enrolment": service.process.pid if service.process else None, **store_and_broker()}
+        before = {name: cpu_of(pid) for name, pid in stack.items()}
+        run = await open_loop("enrolment POST applications", pool, enrolment_send, hr, rate, seconds)
+        run.cpu_seconds = {name: cpu_of(pid) - before[name] for name, pid in stack.items()}
+        runs.append(run)
         pool.close()
     finally:
         await env.cleanup()
     return runs
+
+
+def cpu_of(pid: int | None) -> float:
+    """User + system CPU seconds of a process so far (0 if it is gone or unknown)."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def store_and_broker() -> dict[str, int | None]:
+    """The pids of the FerretDB and Kafka processes this machine runs (the launcher's), by name."""
+    found: dict[str, int | None] = {"ferretdb": None, "kafka": None}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if b"owlery-ferretdb" in command and found["ferretdb"] is None:
+            found["ferretdb"] = int(entry)
+        elif b"kafka.Kafka" in command and found["kafka"] is None:
+            found["kafka"] = int(entry)
+    return found
 
 
 async def retried(call: Callable[[], Awaitable[T]], attempts: int = 4) -> T:
@@ -329,6 +367,30 @@ def figures(runs: list[Run]) -> list[Figure]:
                 note="from the first scheduled send to the last answer",
             )
         )
+        answered = len(run.latencies)
+        for name, spent in run.cpu_seconds.items():
+            out.append(
+                Figure(
+                    "http",
+                    f"{run.label}: CPU per request, {name}",
+                    spent * 1000 / answered if answered else None,
+                    "ms",
+                    note="user + system time of the process during the run / requests answered",
+                )
+            )
+        if run.cpu_seconds and answered:
+            per_request = sum(run.cpu_seconds.values()) / answered
+            out.append(
+                Figure(
+                    "http",
+                    f"{run.label}: cores the stack needs at {run.rate:g}/s",
+                    per_request * run.rate,
+                    "cores",
+                    "<= 2 (this machine)",
+                    per_request * run.rate <= 2,
+                    note="CPU per request of every process above, times the rate",
+                )
+            )
         failed = sum(run.errors.values())
         if failed:
             out.append(Figure("http", f"{run.label}: failed requests", failed, note=str(dict(run.errors))))
@@ -347,6 +409,11 @@ def report(runs: list[Run]) -> str:
             f"{'-' if p50 is None else f'{p50:.2f}'} ms, p99 {'-' if p99 is None else f'{p99:.2f}'} ms; "
             f"{run.connections} connections"
         )
+        if run.cpu_seconds and run.latencies:
+            split = ", ".join(
+                f"{name} {spent * 1000 / len(run.latencies):.2f}" for name, spent in run.cpu_seconds.items()
+            )
+            lines.append(f"  CPU ms per request answered: {split}")
     return "\n".join(lines)
 
 
