@@ -1,36 +1,12 @@
 """Notifications use cases: put a notice in a person's inbox, read it in their language, erase or export it."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from notifications.domain.model import DEFAULT_LOCALE, InboxMessage, Locale, Notice, is_locale
+from notifications.domain.model import DEFAULT_LOCALE, InboxMessage, Locale, is_locale
 from notifications.service.ports import Inbox, People, Renderer
 
 EXPORT_PAGE = 500
-
-
-@dataclass(frozen=True)
-class Notify:
-    cause_event_id: str
-    notice: Notice
-    locale: Locale | None = None
-    """The person's language, when the causing event tells it."""
-
-
-async def notify(command: Notify, inbox: Inbox, people: People) -> InboxMessage | None:
-    """Add the notice to the person's inbox; None if this event already put it there, or they were erased.
-
-    An event about someone the directory has erased may still be on its way: it must not bring a
-    message (or a language) of theirs back into the database.
-    """
-    person_id = command.notice.person_id
-    if await _is_erased(person_id, people):
-        return None
-    if command.locale is not None:
-        await people.remember_locale(person_id, command.locale)
-    message = InboxMessage.caused_by(command.cause_event_id, command.notice, datetime.now(UTC))
-    return message if await inbox.add(message) else None
 
 
 async def _is_erased(person_id: str, people: People) -> bool:

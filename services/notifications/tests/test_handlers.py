@@ -1,7 +1,8 @@
 """The use cases through the service layer, with in-memory ports and the real templates."""
 
+import dataclasses
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from notifications.adapters.routing_file import load_routing
 from notifications.adapters.templates import JinjaRenderer
@@ -9,7 +10,6 @@ from notifications.domain import model
 from notifications.entrypoints import consumers
 from notifications.service import handlers
 from notifications.service.delivery import Delivery
-from notifications.service.handlers import Notify
 from notifications.service.ports import Inbox, People
 from notifications.tests.fakes import InMemoryInbox, InMemoryPeople, in_memory_delivery
 from shared.contracts import enrolment, gamification, mentoring
@@ -30,12 +30,18 @@ async def texts(person_id: str, inbox: InMemoryInbox, people: InMemoryPeople) ->
     return found.locale, [m.text for m in found.messages]
 
 
+def delivering() -> tuple[Delivery, InMemoryInbox, InMemoryPeople]:
+    delivery = in_memory_delivery(NOW)
+    assert isinstance(delivery.inbox, InMemoryInbox) and isinstance(delivery.people, InMemoryPeople)
+    return delivery, delivery.inbox, delivery.people
+
+
 async def test_a_notice_becomes_one_message_keyed_by_its_cause_and_template() -> None:
-    inbox, people = InMemoryInbox(), InMemoryPeople()
+    delivery, inbox, people = delivering()
 
-    message = await handlers.notify(Notify("ev-1", model.enrolled("ann", "Go"), "ru"), inbox, people)
+    await delivery.deliver("ev-1", model.enrolled("ann", "Go"), locale="ru")
 
-    assert message is not None
+    (message,) = inbox.stored.values()
     assert message.id == "ev-1:enrolled"
     assert (message.person_id, message.category, message.cause_event_id) == ("ann", "enrolment", "ev-1")
     assert dict(message.params) == {"course_title": "Go"}  # kept unrendered: the language may change
@@ -43,24 +49,22 @@ async def test_a_notice_becomes_one_message_keyed_by_its_cause_and_template() ->
 
 
 async def test_a_redelivered_event_makes_no_second_message() -> None:
-    inbox, people = InMemoryInbox(), InMemoryPeople()
-    command = Notify("ev-1", model.waitlisted("ann", "Go", 2), "en")
+    delivery, inbox, _ = delivering()
 
-    first = await handlers.notify(command, inbox, people)
-    again = await handlers.notify(command, inbox, people)
+    await delivery.deliver("ev-1", model.waitlisted("ann", "Go", 2), locale="en")
+    await delivery.deliver("ev-1", model.waitlisted("ann", "Go", 2), locale="en")
 
-    assert first is not None
-    assert again is None
     assert list(inbox.stored) == ["ev-1:waitlisted"]
 
 
 async def test_points_awarded_before_the_language_is_known_are_shown_in_it_once_it_is() -> None:
-    inbox, people = InMemoryInbox(), InMemoryPeople()
-    await handlers.notify(Notify("ev-points", model.points_awarded("ann", 10, "enrolment.enrolled")), inbox, people)
+    delivery, inbox, people = delivering()
+    await delivery.deliver("ev-points", model.points_awarded("ann", 10, "enrolment.enrolled"))
 
     assert await texts("ann", inbox, people) == ("en", ["You earned 10 points for enrolling in a course."])
 
-    await handlers.notify(Notify("ev-enrolled", model.enrolled("ann", "Go"), "ru"), inbox, people)
+    delivery.clock = lambda: NOW + timedelta(minutes=1)
+    await delivery.deliver("ev-enrolled", model.enrolled("ann", "Go"), locale="ru")
 
     assert await texts("ann", inbox, people) == (
         "ru",
@@ -69,11 +73,10 @@ async def test_points_awarded_before_the_language_is_known_are_shown_in_it_once_
 
 
 async def test_the_latest_language_wins() -> None:
-    inbox, people = InMemoryInbox(), InMemoryPeople()
-    await handlers.notify(Notify("ev-1", model.enrolled("ann", "Go"), "ru"), inbox, people)
-    await handlers.notify(
-        Notify("ev-2", model.mentoring_registered("ann", "Onboarding", "mentee"), "en"), inbox, people
-    )
+    delivery, inbox, people = delivering()
+    await delivery.deliver("ev-1", model.enrolled("ann", "Go"), locale="ru")
+    delivery.clock = lambda: NOW + timedelta(minutes=1)
+    await delivery.deliver("ev-2", model.mentoring_registered("ann", "Onboarding", "mentee"), locale="en")
 
     assert await texts("ann", inbox, people) == (
         "en",
@@ -87,10 +90,10 @@ async def test_an_unknown_person_has_an_empty_inbox_in_english() -> None:
 
 
 async def test_the_inbox_is_newest_first_and_pages() -> None:
-    inbox, people = InMemoryInbox(), InMemoryPeople()
+    delivery, inbox, people = delivering()
     for number in range(1, 6):
-        await handlers.notify(Notify(f"ev-{number}", model.waitlisted("ann", "Go", number), "en"), inbox, people)
-    await handlers.notify(Notify("ev-other", model.enrolled("bob", "Go"), "en"), inbox, people)
+        await delivery.deliver(f"ev-{number}", model.waitlisted("ann", "Go", number), locale="en")
+    await delivery.deliver("ev-other", model.enrolled("bob", "Go"), locale="en")
 
     page = await handlers.read_inbox("ann", inbox, people, renderer, limit=2, offset=1)
 
@@ -154,33 +157,33 @@ def test_the_fakes_implement_the_ports() -> None:
 
 
 async def test_once_the_directory_has_spoken_its_language_wins_over_what_events_told() -> None:
-    inbox, people = InMemoryInbox(), InMemoryPeople()
-    await handlers.notify(Notify("ev-1", model.enrolled("ann", "Go"), "en"), inbox, people)
+    delivery, inbox, people = delivering()
+    await delivery.deliver("ev-1", model.enrolled("ann", "Go"), locale="en")
     assert (await texts("ann", inbox, people))[0] == "en"
 
     people.upsert("ann", display_name="Ann Lee", email="ann@example.com", locale="ru", time_zone="Europe/Moscow")
 
     assert await texts("ann", inbox, people) == ("ru", ["Вы зачислены на курс «Go»."])
     # A later event in another language is still remembered, but does not overrule the directory.
-    await handlers.notify(Notify("ev-2", model.waitlisted("ann", "Rust", 2), "en"), inbox, people)
+    await delivery.deliver("ev-2", model.waitlisted("ann", "Rust", 2), locale="en")
     assert people.locales == {"ann": "en"}
     assert (await texts("ann", inbox, people))[0] == "ru"
 
 
 async def test_a_directory_copy_without_a_language_falls_back_to_what_events_told() -> None:
-    inbox, people = InMemoryInbox(), InMemoryPeople()
+    delivery, inbox, people = delivering()
     people.upsert("ann", display_name="Ann Lee")
-    await handlers.notify(Notify("ev-1", model.enrolled("ann", "Go"), "ru"), inbox, people)
+    await delivery.deliver("ev-1", model.enrolled("ann", "Go"), locale="ru")
 
     assert await texts("ann", inbox, people) == ("ru", ["Вы зачислены на курс «Go»."])
 
 
 async def two_inboxes() -> tuple[InMemoryInbox, InMemoryPeople]:
-    inbox, people = InMemoryInbox(), InMemoryPeople()
+    delivery, inbox, people = delivering()
+    await delivery.deliver("ev-1", model.enrolled("ann", "Go"), locale="ru")  # learned before the directory spoke
+    await delivery.deliver("ev-2", model.points_awarded("ann", 10, "enrolment.enrolled"))
+    await delivery.deliver("ev-3", model.enrolled("bob", "Go"), locale="en")
     people.upsert("ann", display_name="Ann Lee", email="ann@example.com", locale="ru", time_zone="Europe/Moscow")
-    await handlers.notify(Notify("ev-1", model.enrolled("ann", "Go"), "ru"), inbox, people)
-    await handlers.notify(Notify("ev-2", model.points_awarded("ann", 10, "enrolment.enrolled")), inbox, people)
-    await handlers.notify(Notify("ev-3", model.enrolled("bob", "Go"), "en"), inbox, people)
     return inbox, people
 
 
@@ -212,9 +215,9 @@ async def test_an_event_arriving_after_the_erasure_brings_nothing_back() -> None
     inbox, people = await two_inboxes()
     await handlers.erase_person("ann", inbox, people)
 
-    late = await handlers.notify(Notify("ev-late", model.enrolled("ann", "Rust"), "ru"), inbox, people)
+    delivery = dataclasses.replace(in_memory_delivery(NOW, people), inbox=inbox)
+    await delivery.deliver("ev-late", model.enrolled("ann", "Rust"), locale="ru")
 
-    assert late is None
     assert all(m.person_id != "ann" for m in inbox.stored.values())
     assert "ann" not in people.locales
 
@@ -243,9 +246,9 @@ async def test_export_lists_the_profile_the_learned_language_and_every_message()
 
 
 async def test_export_pages_through_a_long_inbox() -> None:
-    inbox, people = InMemoryInbox(), InMemoryPeople()
+    delivery, inbox, people = delivering()
     for number in range(handlers.EXPORT_PAGE + 3):
-        await handlers.notify(Notify(f"ev-{number}", model.enrolled("ann", "Go"), "en"), inbox, people)
+        await delivery.deliver(f"ev-{number}", model.enrolled("ann", "Go"), locale="en")
 
     exported = await handlers.export_person("ann", inbox, people)
 
