@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mentoring.adapters.reports import MongoReportReader
 from mentoring.adapters.repository import MongoAggregates
 from mentoring.config import MentoringSettings
 from mentoring.domain.brainstorm import Brainstorm
@@ -51,7 +52,15 @@ AGGREGATES: dict[str, tuple[Callable[[str, Any], Any], tuple[str, ...]]] = {
     ),
     "pairs": (
         Pair.from_state,
-        ("mentor_id", "mentee_ids", "terms.curator_ids", "meetings.logged_by", "check_ins.person_id"),
+        (
+            "mentor_id",
+            "mentee_ids",
+            "terms.curator_ids",
+            "meetings.logged_by",
+            "check_ins.person_id",
+            "adaptations.person_id",
+            "adaptations.recorded_by",
+        ),
     ),
     "concerns": (Concern.from_state, ("raised_by", "curator_ids", "actions.by")),
     "posts": (Post.from_state, ("author_id", "reactions.person_id")),
@@ -97,6 +106,7 @@ class Mentoring:
     people: DirectoryCopy
     settings: MentoringSettings
     knowledge: KnowledgeBase
+    reports: MongoReportReader
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -160,6 +170,7 @@ def bootstrap(settings: MentoringSettings | None = None) -> Mentoring:
         knowledge=KnowledgeBase(
             repositories["knowledge"], lambda: service.ports.clock(), settings.knowledge_review_days
         ),
+        reports=MongoReportReader(runtime.database, people),
     )
     consumers.register(
         runtime.consumer, ports=ports, people=people, audit=runtime.audit, knowledge_base=service.knowledge

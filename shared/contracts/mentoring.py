@@ -324,6 +324,18 @@ class PairRecoveredV1(_MentoringEvent):
     curator_ids: list[str]
 
 
+class MenteeAdaptedV1(_MentoringEvent):
+    """A newcomer mentee of a classic pair adapted, as their curator or manager recorded (the note stays here)."""
+
+    ce_type: ClassVar[str] = "com.owlery.mentoring.pair.mentee_adapted.v1"
+
+    pair_id: str
+    person_id: str = Field(description="The mentee who adapted")
+    mentor_id: str
+    adapted_on: date
+    days_to_adapt: int = Field(ge=0, description="Days from the mentee's start (their pair's start) to adapted_on")
+
+
 # ------------------------------------------------------------------------------------------ curator's desk
 
 

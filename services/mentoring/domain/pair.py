@@ -46,6 +46,7 @@ SCHEDULED_MINUTES = (15, 480)  # a planned meeting: a quarter of an hour to a wo
 LOGGED_MINUTES = (5, 600)  # a held meeting as logged: a quick call counts, a long offsite too
 SCORE_RANGE = (1, 5)  # check-in scores and feedback ratings
 MAX_EXPERIMENT_TEXT = 2000  # characters per experiment field: a note, not an essay
+MAX_ADAPTATION_NOTE = 2000  # characters of the curator's or manager's note on an adapted newcomer
 NO_MEETING_TOLERANCE = 1.5  # at risk after this many expected intervals between meetings without one
 CHECK_IN_WINDOW = timedelta(days=45)  # an older check-in says nothing about the pair's mood now
 LOW_CHECK_IN_SCORE = 2  # scores at or below this are low
@@ -178,6 +179,16 @@ class PairRecovered:
     curator_ids: list[str]
 
 
+@dataclass(frozen=True)
+class MenteeAdapted:
+    pair_id: str
+    programme_id: str
+    person_id: str  # the mentee
+    mentor_id: str
+    adapted_on: date
+    days_to_adapt: int
+
+
 PairEvent = (
     PairFormed
     | PairStarted
@@ -193,6 +204,7 @@ PairEvent = (
     | ExperimentPublished
     | PairAtRisk
     | PairRecovered
+    | MenteeAdapted
 )
 
 
@@ -277,6 +289,26 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class Adaptation:
+    """A newcomer mentee adapted: recorded once by a curator of the programme or the mentee's manager.
+
+    The mentee's start is the day their pair started: the directory publishes no hire date, and in classic
+    mentoring of newcomers the pair starts in their first weeks. The note is sealed like meeting notes.
+    """
+
+    person_id: str
+    started_on: date
+    adapted_on: date
+    recorded_by: str
+    sealed_note: str | None
+    at: datetime
+
+    @property
+    def days_to_adapt(self) -> int:
+        return (self.adapted_on - self.started_on).days
+
+
+@dataclass(frozen=True)
 class Experiment:
     """An idea a reverse-mentoring pair tried: what they expected, how they tested it, what came out."""
 
@@ -313,6 +345,7 @@ class Pair:
     check_ins: list[CheckIn] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)
     experiments: list[Experiment] = field(default_factory=list)
+    adaptations: list[Adaptation] = field(default_factory=list)  # one per newcomer mentee at most
     at_risk: tuple[HealthReason, ...] = ()  # current health reasons; empty = healthy
     events: list[PairEvent] = field(default_factory=list, compare=False)
 
@@ -548,6 +581,41 @@ class Pair:
         self.events.append(FeedbackGiven(self.id, self.programme_id, person_id, role.value))
         return given
 
+    # --- adaptation of newcomers (classic mentoring) ---------------------------------------
+
+    def record_adaptation(
+        self,
+        by: str,
+        mentee_id: str,
+        adapted_on: date,
+        sealed_note: str | None,
+        now: datetime,
+        *,
+        by_manager: bool,
+    ) -> Adaptation:
+        """The "adapted" milestone: a curator of the programme or the mentee's manager (the service knows) says so."""
+        if by not in self.terms.curator_ids and not by_manager:
+            raise Forbidden("only a curator of the programme or the mentee's manager records adaptation")
+        if mentee_id not in self.mentee_ids:
+            raise NotFound("this pair has no such mentee", person_id=mentee_id)
+        if self.terms.kind != ProgrammeKind.CLASSIC:
+            raise Conflict("the adapted milestone belongs to classic mentoring of newcomers")
+        if self.started_at is None:
+            raise Conflict("the pair has not started yet: adaptation counts from its start")
+        if any(adaptation.person_id == mentee_id for adaptation in self.adaptations):
+            raise Conflict("this mentee's adaptation is recorded already", person_id=mentee_id)
+        started_on = self.started_at.date()
+        if adapted_on > now.date():
+            raise Invalid("the adaptation date cannot be in the future", field="adapted_on")
+        if adapted_on < started_on:
+            raise Invalid(f"the adaptation date is before the mentee's start ({started_on})", field="adapted_on")
+        adaptation = Adaptation(mentee_id, started_on, adapted_on, by, sealed_note, now)
+        self.adaptations.append(adaptation)
+        self.events.append(
+            MenteeAdapted(self.id, self.programme_id, mentee_id, self.mentor_id, adapted_on, adaptation.days_to_adapt)
+        )
+        return adaptation
+
     # --- idea experiments (reverse mentoring) ------------------------------------------------
 
     def log_experiment(
@@ -717,6 +785,9 @@ class Pair:
         self.experiments = [
             replace(experiment, author_id=swap(experiment.author_id)) for experiment in self.experiments
         ]
+        self.adaptations = [
+            replace(a, person_id=swap(a.person_id), recorded_by=swap(a.recorded_by)) for a in self.adaptations
+        ]
         return True
 
     def _person_ids(self) -> set[str]:
@@ -727,6 +798,8 @@ class Pair:
             *(check_in.person_id for check_in in self.check_ins),
             *(given.person_id for given in self.feedback),
             *(experiment.author_id for experiment in self.experiments),
+            *(adaptation.person_id for adaptation in self.adaptations),
+            *(adaptation.recorded_by for adaptation in self.adaptations),
         }
 
     # --- state as plain data, for the repository ---------------------------------------------
@@ -808,6 +881,17 @@ class Pair:
                 }
                 for e in self.experiments
             ],
+            "adaptations": [
+                {
+                    "person_id": a.person_id,
+                    "started_on": a.started_on.isoformat(),
+                    "adapted_on": a.adapted_on.isoformat(),
+                    "recorded_by": a.recorded_by,
+                    "sealed_note": a.sealed_note,
+                    "at": a.at.isoformat(),
+                }
+                for a in self.adaptations
+            ],
             "at_risk": [reason.value for reason in self.at_risk],
         }
 
@@ -878,6 +962,17 @@ class Pair:
                     datetime.fromisoformat(e["at"]),
                 )
                 for e in state.get("experiments", [])
+            ],
+            adaptations=[
+                Adaptation(
+                    a["person_id"],
+                    date.fromisoformat(a["started_on"]),
+                    date.fromisoformat(a["adapted_on"]),
+                    a["recorded_by"],
+                    a.get("sealed_note"),
+                    datetime.fromisoformat(a["at"]),
+                )
+                for a in state.get("adaptations", [])
             ],
             at_risk=tuple(HealthReason(reason) for reason in state.get("at_risk", [])),
         )

@@ -13,7 +13,8 @@ from mentoring.entrypoints.circles_http import circles_router
 from mentoring.entrypoints.internships_http import internships_router
 from mentoring.entrypoints.knowledge_http import knowledge_router
 from mentoring.entrypoints.policy import guardrails
-from mentoring.service import desk, handlers, pairs
+from mentoring.entrypoints.reports_http import reports_router
+from mentoring.service import adaptation, desk, handlers, pairs
 from mentoring.service.ports import Ports
 from shared.auth.http import caller
 from shared.auth.tokens import Principal
@@ -374,6 +375,19 @@ def pairs_router(ports: Ports) -> APIRouter:
     async def publish_experiment(pair_id: str, experiment_id: str, who: Caller) -> s.ExperimentOut:
         return s.ExperimentOut.of(await pairs.publish_experiment(ports, pair_id, who.person_id, experiment_id))
 
+    @router.post(
+        "/mentees/{person_id}/adaptation",
+        status_code=201,
+        response_model=s.AdaptationOut,
+        responses={409: {"description": "Recorded already, the pair has not started, or not classic mentoring"}},
+    )
+    async def adapted(pair_id: str, person_id: str, body: s.AdaptationIn, who: Caller) -> s.AdaptationOut:
+        """A newcomer adapted: recorded once, by a curator of the programme or the mentee's manager."""
+        recorded = await adaptation.record_adaptation(
+            ports, pair_id, person_id, who.person_id, body.adapted_on, body.note
+        )
+        return s.AdaptationOut.of(pair_id, recorded)
+
     @router.post("/concerns", status_code=201, response_model=s.ConcernOut)
     async def raise_concern(pair_id: str, body: s.ConcernIn, who: Caller) -> s.ConcernOut:
         """A confidential concern to the curators; the other member is not told."""
@@ -404,6 +418,7 @@ def create_app(service: Mentoring | None = None) -> FastAPI:
         knowledge_router(service.knowledge),
         brainstorms_router(ports, service.knowledge),
         internships_router(ports, service.knowledge),
+        reports_router(ports, service.reports),
     ):
         app.include_router(router)
     return app

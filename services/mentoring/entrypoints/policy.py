@@ -7,6 +7,7 @@ person who raised it and the curators.
 
 from mentoring.domain.circle import Circle, CircleRole
 from mentoring.domain.internship import Internship
+from mentoring.service.adaptation import is_manager_of
 from mentoring.service.handlers import load
 from mentoring.service.knowledge import KnowledgeBase
 from mentoring.service.ports import Ports
@@ -22,6 +23,7 @@ MEMBER_OF_PAIR = "member of this pair"
 MEMBER_OR_CURATOR_OF_PAIR = "member or curator of this pair"
 CURATOR_OF_CONCERN = "curator of this concern"
 RAISER_OR_CURATOR_OF_CONCERN = "raiser or curator of this concern"
+CURATOR_OR_MANAGER_OF_MENTEE = "curator of this pair's programme or the mentee's manager"
 
 # An admin may create a programme and so become its curator; either way only the programme's curators act on it.
 IN_CIRCLE = "member of this circle"
@@ -36,6 +38,7 @@ SEES_INTERNSHIP = "guest, host or the guest's manager"
 GUEST_MANAGER = "manager of this internship's guest"
 
 CURATOR = allow("curator", "admin", owner=CURATOR_OF_PROGRAMME)
+REPORTS_ALL = ("hr_admin", "admin")  # roles that see every programme's and circle's outcome report
 OWN = allow("employee", owner=OWN_RECORD)
 MEMBER = allow("employee", owner=MEMBER_OF_PAIR)
 P = "/programmes/{programme_id}"
@@ -87,6 +90,16 @@ POLICY: dict[str, Access] = {
     "POST /pairs/{pair_id}/experiments": MEMBER,
     "POST /pairs/{pair_id}/experiments/{experiment_id}/publication": MEMBER,
     "POST /pairs/{pair_id}/concerns": MEMBER,
+    "POST /pairs/{pair_id}/mentees/{person_id}/adaptation": allow("employee", owner=CURATOR_OR_MANAGER_OF_MENTEE),
+    # Outcome reports: counts and averages only. A curator sees the programmes they curate, a circle's
+    # facilitator that circle; an HR admin or an admin sees every one.
+    "GET /reports/programmes": allow("curator", "hr_admin", "admin"),
+    f"GET /reports{P}": allow("curator", "hr_admin", "admin", owner=CURATOR_OF_PROGRAMME, unless=REPORTS_ALL),
+    f"GET /reports{P}/charts/{{chart}}": allow(
+        "curator", "hr_admin", "admin", owner=CURATOR_OF_PROGRAMME, unless=REPORTS_ALL
+    ),
+    "GET /reports/circles/{circle_id}": allow("employee", owner=FACILITATES, unless=REPORTS_ALL),
+    "GET /reports/circles/{circle_id}/charts/{chart}": allow("employee", owner=FACILITATES, unless=REPORTS_ALL),
     "GET /concerns/{concern_id}": allow("employee", owner=RAISER_OR_CURATOR_OF_CONCERN),
     "POST /concerns/{concern_id}/actions": allow("curator", "admin", owner=CURATOR_OF_CONCERN),
     "POST /concerns/{concern_id}/resolution": allow("curator", "admin", owner=CURATOR_OF_CONCERN),
@@ -179,6 +192,12 @@ def ownership_rules(ports: Ports, knowledge_base: KnowledgeBase | None = None) -
         pair, _ = await load(ports.pairs, facts.path["pair_id"], "pair")
         return pair.is_member(principal.person_id) or principal.person_id in pair.terms.curator_ids
 
+    async def curator_or_manager_of_mentee(principal: Principal, facts: RequestFacts) -> bool:
+        pair, _ = await load(ports.pairs, facts.path["pair_id"], "pair")
+        if principal.person_id in pair.terms.curator_ids:
+            return True
+        return await is_manager_of(ports, principal.person_id, facts.path["person_id"])
+
     async def curator_of_concern(principal: Principal, facts: RequestFacts) -> bool:
         concern, _ = await load(ports.concerns, facts.path["concern_id"], "concern")
         return principal.person_id in concern.curator_ids
@@ -247,6 +266,7 @@ def ownership_rules(ports: Ports, knowledge_base: KnowledgeBase | None = None) -
         SELF_OR_CURATOR: self_or_curator,
         MEMBER_OF_PAIR: member_of_pair,
         MEMBER_OR_CURATOR_OF_PAIR: member_or_curator_of_pair,
+        CURATOR_OR_MANAGER_OF_MENTEE: curator_or_manager_of_mentee,
         CURATOR_OF_CONCERN: curator_of_concern,
         RAISER_OR_CURATOR_OF_CONCERN: raiser_or_curator,
     }

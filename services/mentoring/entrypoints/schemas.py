@@ -9,7 +9,7 @@ from mentoring.domain.channel import Post
 from mentoring.domain.concern import Concern
 from mentoring.domain.goals import Goal, SmartCheck
 from mentoring.domain.model import Role
-from mentoring.domain.pair import Experiment, Meeting, Pair
+from mentoring.domain.pair import Adaptation, Experiment, Meeting, Pair
 from mentoring.domain.programme import Nomination, Participant, Profile, Programme, Proposal, Terms
 
 Kind = Literal["classic", "reverse", "peer"]
@@ -490,4 +490,29 @@ class PostOut(BaseModel):
             published_at=post.published_at,
             reactions=post.reaction_counts(),
             my_reaction=mine.value if mine is not None else None,
+        )
+
+
+class AdaptationIn(_In):
+    adapted_on: date = Field(description="The day the newcomer counts as adapted: from their pair's start to today")
+    note: str | None = Field(None, max_length=2000, description="Sealed; never in a report or an event")
+
+
+class AdaptationOut(BaseModel):
+    pair_id: str
+    person_id: str
+    started_on: date = Field(description="The mentee's start: the day their pair started")
+    adapted_on: date
+    days_to_adapt: int
+    recorded_by: str
+
+    @classmethod
+    def of(cls, pair_id: str, adaptation: Adaptation) -> "AdaptationOut":
+        return cls(
+            pair_id=pair_id,
+            person_id=adaptation.person_id,
+            started_on=adaptation.started_on,
+            adapted_on=adaptation.adapted_on,
+            days_to_adapt=adaptation.days_to_adapt,
+            recorded_by=adaptation.recorded_by,
         )

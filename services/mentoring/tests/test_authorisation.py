@@ -107,9 +107,9 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         body = {"person_id": mentor, "role": "mentor", "profile": MENTOR_PROFILE, "accept_rules": True}
         await call("POST", f"/programmes/{programme_id}/participants", curator(by), body)
 
-    async def pool(mentee: str, mentor: str, by: str = setup_curator) -> str:
+    async def pool(mentee: str, mentor: str, by: str = setup_curator, kind: str = "reverse") -> str:
         """An open programme with one mentee and one mentor."""
-        programme_id = await opened(by)
+        programme_id = await opened(by, kind)
         await join(programme_id, mentee)
         await add_mentor(programme_id, mentor, by)
         return programme_id
@@ -121,10 +121,12 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         proposal = await call("POST", f"/programmes/{programme_id}/matching", curator(by))
         return programme_id, str(proposal["id"])
 
-    async def formed(mentee: str, mentor: str | None = None, by: str = setup_curator) -> tuple[str, str]:
+    async def formed(
+        mentee: str, mentor: str | None = None, by: str = setup_curator, kind: str = "reverse"
+    ) -> tuple[str, str]:
         """An active pair (matched, approved, kickoff held, both prepared): the programme's id and the pair's."""
         mentor = mentor or f"mentor-{_short()}"
-        programme_id = await pool(mentee, mentor, by)
+        programme_id = await pool(mentee, mentor, by, kind)
         await advance(programme_id, by, "matching")
         proposal = await call("POST", f"/programmes/{programme_id}/matching", curator(by))
         assert [p["mentee_ids"] for p in proposal["pairs"]] == [[mentee]], proposal
@@ -372,6 +374,31 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         body = {"hypothesis": "A weekly AI digest saves an hour", "test": "Two weeks", "result": "It did"}
         experiment = await call("POST", f"/pairs/{pair_id}/experiments", employee(owner), body)
         return Call("POST", f"/pairs/{pair_id}/experiments/{experiment['id']}/publication")
+
+    async def adaptation(owner: str) -> Call:
+        """The owner manages a newcomer in a classic pair."""
+        mentee = f"mentee-{_short()}"
+        _, pair_id = await formed(mentee, kind="classic")
+        await person(mentee, f"sales-{_short()}", owner)
+        suffix = f"/mentees/{mentee}/adaptation"
+        body = {"adapted_on": datetime.now(UTC).date().isoformat()}
+        return Call("POST", f"/pairs/{pair_id}{suffix}", body, missing_path=f"{MISSING_PAIR}{suffix}")
+
+    # --- outcome reports: the owner curates the programme, or facilitates the circle -----------
+
+    def programme_report(suffix: str) -> Example:
+        async def example(owner: str) -> Call:
+            path = f"/reports/programmes/{await programme(owner)}{suffix}"
+            return Call("GET", path, owner_roles=CURATOR, missing_path=f"/reports{MISSING}{suffix}")
+
+        return example
+
+    def circle_report(suffix: str) -> Example:
+        async def example(owner: str) -> Call:
+            path = f"/reports/circles/{await circle(owner)}{suffix}"
+            return Call("GET", path, missing_path=f"/reports{MISSING_CIRCLE}{suffix}")
+
+        return example
 
     # --- concerns: raised by the owner, or handled by the owner as the programme's curator ------
 
@@ -747,6 +774,12 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         "POST /pairs/{pair_id}/experiments": pair_call("POST", "/experiments", {"hypothesis": "Bots save time"}),
         "POST /pairs/{pair_id}/experiments/{experiment_id}/publication": publish_experiment,
         "POST /pairs/{pair_id}/concerns": pair_call("POST", "/concerns", {"text": "My mentor cancels every time"}),
+        "POST /pairs/{pair_id}/mentees/{person_id}/adaptation": adaptation,
+        "GET /reports/programmes": about("GET", "/reports/programmes?from=2026-01-01"),
+        f"GET /reports{P}": programme_report(""),
+        f"GET /reports{P}/charts/{{chart}}": programme_report("/charts/participation.png"),
+        f"GET /reports{C}": circle_report("?format=csv"),
+        f"GET /reports{C}/charts/{{chart}}": circle_report("/charts/feedback.svg"),
         "GET /concerns/{concern_id}": see_concern,
         "POST /concerns/{concern_id}/actions": act,
         "POST /concerns/{concern_id}/resolution": resolve,

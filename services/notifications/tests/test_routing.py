@@ -36,6 +36,7 @@ SILENT = {
     "com.owlery.mentoring.feedback.given.v1",
     "com.owlery.mentoring.experiment.published.v1",
     "com.owlery.mentoring.pair.recovered.v1",
+    "com.owlery.mentoring.pair.mentee_adapted.v1",  # a milestone for the outcome reports, not news to anyone
     "com.owlery.mentoring.concern.action_recorded.v1",
     "com.owlery.mentoring.concern.resolved.v1",
     "com.owlery.mentoring.post.published.v1",
