@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import SpanKind, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.asyncapi import serve_asyncapi
 from shared.audit import AuditLog
 from shared.auth.http import Gatekeeper, caller
 from shared.auth.policy import Access, allow
@@ -186,12 +187,13 @@ def privacy_router(service: str, export: Callable[[str], Awaitable[dict[str, Any
 
 
 def prepare_app(app: FastAPI, gatekeeper: Gatekeeper) -> FastAPI:
-    """Correlation ids, traces and metrics, error answers, /metrics, and the gate on every route defined after this."""
+    """Correlation ids, traces and metrics, error answers, /metrics, /asyncapi, and the gate on every later route."""
     gatekeeper.install(app)
     app.state.gatekeeper = gatekeeper
     app.add_middleware(CorrelationIdMiddleware)
     app.add_middleware(ObservedRequestsMiddleware, service=gatekeeper.service)  # outermost: it times everything
     app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+    serve_asyncapi(app, gatekeeper.service)
     _describe_refusals(app)
     app.add_exception_handler(OwleryError, _owlery_error)
     return app

@@ -19,7 +19,13 @@ from shared.auth.tokens import InvalidToken, Principal, TokenVerifier
 
 logger = logging.getLogger(__name__)
 
-BUILT_IN: Mapping[str, Access] = {"GET /health/live": PUBLIC, "GET /health/ready": PUBLIC, "GET /metrics": PUBLIC}
+BUILT_IN: Mapping[str, Access] = {
+    "GET /health/live": PUBLIC,
+    "GET /health/ready": PUBLIC,
+    "GET /metrics": PUBLIC,
+    "GET /asyncapi": PUBLIC,  # the event catalogue (shared.asyncapi): contracts, no data
+    "GET /asyncapi.json": PUBLIC,
+}
 
 IsBlocked = Callable[[str], Awaitable[bool]]
 

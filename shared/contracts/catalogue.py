@@ -1,8 +1,9 @@
 """The committed catalogue of event schemas, and the check that guards it.
 
-`python -m shared.contracts.catalogue write` regenerates `shared/contracts/schemas/` from the code;
-`check` fails when code and catalogue differ. Neither lets a backward-incompatible change through:
-a removed or retyped field, a new required field, or a removed event type needs a new `vN` type.
+`python -m shared.contracts.catalogue write` regenerates `shared/contracts/schemas/` and the merged
+AsyncAPI catalogue `shared/contracts/asyncapi.json` from the code; `check` fails when code and catalogue
+differ. Neither lets a backward-incompatible change through: a removed or retyped field, a new required
+field, or a removed event type needs a new `vN` type.
 """
 
 import argparse
@@ -11,9 +12,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from shared.contracts.asyncapi import catalogue_document
 from shared.contracts.base import IntegrationEvent, all_contracts
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
+ASYNCAPI_FILE = Path(__file__).parent / "asyncapi.json"
+"""Every event type in one AsyncAPI 3.0.0 document, for subscribers (see the README)."""
 
 # Words that document a field without changing what a valid event is.
 _DOC_KEYS = frozenset({"title", "description", "examples", "default"})
@@ -90,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shared.contracts.catalogue", description=__doc__)
     parser.add_argument("command", choices=["check", "write"])
     parser.add_argument("--dir", type=Path, default=SCHEMA_DIR)
+    parser.add_argument("--asyncapi", type=Path, default=ASYNCAPI_FILE)
     args = parser.parse_args(argv)
     breaking, outdated = compare(committed(args.dir), generated())
     for ce_type, problems in breaking.items():
@@ -97,14 +102,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"BREAKING {ce_type}: {problem}; publish a new v<N+1> type instead", file=sys.stderr)
     if breaking:
         return 1
+    asyncapi = render(catalogue_document())
     if args.command == "check":
         for ce_type in outdated:
             print(f"OUT OF DATE {ce_type}: run `make schemas` and commit the result", file=sys.stderr)
-        return 1 if outdated else 0
+        stale = not args.asyncapi.is_file() or args.asyncapi.read_text() != asyncapi
+        if stale:
+            print(f"OUT OF DATE {args.asyncapi.name}: run `make schemas` and commit the result", file=sys.stderr)
+        return 1 if outdated or stale else 0
     args.dir.mkdir(parents=True, exist_ok=True)
     for ce_type, schema in generated().items():
         (args.dir / f"{ce_type}.json").write_text(render(schema))
-    print(f"wrote {len(generated())} schemas to {args.dir}")
+    args.asyncapi.write_text(asyncapi)
+    print(f"wrote {len(generated())} schemas to {args.dir} and the AsyncAPI catalogue to {args.asyncapi}")
     return 0
 
 
