@@ -7,4 +7,4 @@ import os
 for _service in ("ENROLMENT", "MENTORING", "GAMIFICATION", "NOTIFICATIONS", "DIRECTORY"):
     os.environ.setdefault(f"OWLERY_{_service}_MODE", "dev")
 
-pytest_plugins = ["tests.support.infra", "tests.support.platform"]
+pytest_plugins = ["tests.support.infra", "tests.support.platform", "tests.support.lrs"]

@@ -412,6 +412,9 @@ def provision_ferretdb() -> bool:
 def provision() -> None:
     provision_kafka()
     provision_ferretdb()
+    from deploy.local import lrs  # imports this module: imported here, not at the top
+
+    lrs.provision()  # the tests' Learning Record Store (ralph), in a venv of its own
 
 
 # --------------------------------------------------------------------------- processes
@@ -1163,7 +1166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "provision":
             provision()
-            _info(f"provisioned: {kafka_lib_dir()} and {ferretdb_binary()}")
+            _info(f"provisioned: {kafka_lib_dir()}, {ferretdb_binary()} and the test LRS (ralph)")
             return 0
         servers = LocalServers.for_profile(args.profile)
         if args.command == "start":

@@ -9,6 +9,7 @@ from notifications.adapters.cohorts import MongoCohorts
 from notifications.adapters.deliveries import MongoNotifications
 from notifications.adapters.email import SmtpChannel, SmtpSettings
 from notifications.adapters.email_templates import EmailRenderer
+from notifications.adapters.lrs import HttpLrsSender, MongoStatementLog
 from notifications.adapters.preferences import MongoPreferences
 from notifications.adapters.repository import MongoInbox, MongoPeople
 from notifications.adapters.routing_file import load_routing
@@ -16,8 +17,10 @@ from notifications.adapters.templates import JinjaRenderer
 from notifications.adapters.webhooks import HttpWebhookSender, MongoWebhookDeliveries, MongoWebhookSubscriptions
 from notifications.config import NotificationsSettings
 from notifications.domain.routing import Channel, RoutingTable
+from notifications.domain.xapi import Vocabulary
 from notifications.entrypoints import consumers
 from notifications.service.delivery import Delivery
+from notifications.service.learning_records import LearningRecords
 from notifications.service.webhooks import Webhooks
 from shared.observability import configure_logging
 from shared.persistence.people import DirectoryCopy
@@ -41,6 +44,8 @@ class Notifications:
     delivery: Delivery
     """Notices to the inbox, email and chat, reminders, and the sending of what is due."""
     webhooks: Webhooks
+    learning_records: LearningRecords | None
+    """xAPI statements for the Learning Record Store; None when no LRS is configured."""
     clock: Callable[[], datetime]
     """Now, as the sender, the reminders and the webhooks see it (a test moves it)."""
 
@@ -88,6 +93,21 @@ def bootstrap(settings: NotificationsSettings | None = None) -> Notifications:
         allow_private_urls=settings.mode == "dev",
         first_attempt_in_background=True,  # a slow subscriber must not hold up the consumer
     )
+    learning_records = None
+    if settings.lrs_endpoint:
+        statement_log = MongoStatementLog(runtime.database)
+        learning_records = LearningRecords(
+            statement_log,
+            HttpLrsSender(
+                settings.lrs_endpoint,
+                settings.lrs_username,
+                settings.lrs_password.get_secret_value() if settings.lrs_password else None,
+            ),
+            Vocabulary(settings.xapi_home_page),
+            now,
+        )
+        runtime.on_start(statement_log.ensure_indexes)
+        runtime.every(settings.lrs_retry_seconds, learning_records.retry_due, "retry-lrs-statements")
     service = Notifications(
         runtime=runtime,
         inbox=inbox,
@@ -97,13 +117,14 @@ def bootstrap(settings: NotificationsSettings | None = None) -> Notifications:
         routes=load_routing(),
         delivery=delivery,
         webhooks=webhooks,
+        learning_records=learning_records,
         clock=lambda: datetime.now(UTC),
     )
     runtime.on_start(inbox.ensure_indexes)
     runtime.on_start(notifications.ensure_indexes)
     runtime.on_start(webhook_deliveries.ensure_indexes)
     runtime.on_start(people.move_legacy_locales)
-    consumers.register(runtime.consumer, service.routes, delivery, webhooks, directory, runtime.audit)
+    consumers.register(runtime.consumer, service.routes, delivery, webhooks, directory, runtime.audit, learning_records)
     runtime.every(settings.send_check_seconds, delivery.send_due, "send-due-notifications")
     runtime.every(settings.reminder_check_seconds, delivery.remind_due, "fire-due-reminders")
     runtime.every(settings.webhook_retry_seconds, webhooks.retry_due, "retry-webhooks")

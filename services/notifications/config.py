@@ -29,3 +29,15 @@ class NotificationsSettings(ServiceSettings):
     homework_reminder_hours: float = Field(24, gt=0, description="Hours before homework is due its reminder goes out")
     reminder_check_seconds: float = Field(30.0, gt=0, description="How often due reminders are fired")
     webhook_retry_seconds: float = Field(5.0, gt=0, description="How often failed webhook deliveries are retried")
+    lrs_endpoint: str | None = Field(
+        None,
+        description="Learning Record Store base address (e.g. https://lrs.example.com, `/xAPI/statements` is added "
+        "unless it ends in /xAPI); no xAPI statements if unset",
+    )
+    lrs_username: str | None = Field(None, description="Basic-auth user for the LRS")
+    lrs_password: SecretStr | None = Field(None, description="Its password")
+    xapi_home_page: str = Field(
+        "https://owlery.local",
+        description="The company's home page: statements name people as accounts under it, and activities by it",
+    )
+    lrs_retry_seconds: float = Field(5.0, gt=0, description="How often statements the LRS did not take are retried")

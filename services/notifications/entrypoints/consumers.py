@@ -1,9 +1,10 @@
 """Every event the notifications service subscribes to, in one place.
 
-Three things may happen to one event, in this order: the read models take what they need (cohorts'
+Four things may happen to one event, in this order: the read models take what they need (cohorts'
 schedules and members, reminders to plan, homework handed in), the routing table turns it into notices
-for people, and the webhook subscribers who asked for its type get it. The directory keeps the copy of
-people (language, email, time zone) current and erases whom it erases.
+for people, the webhook subscribers who asked for its type get it, and, with an LRS configured, a
+learning event becomes xAPI statements (logged with the batch, sent apart from it). The directory keeps
+the copy of people (language, email, time zone) current and erases whom it erases.
 """
 
 import logging
@@ -16,6 +17,7 @@ from notifications.domain.model import Notice, Template, is_locale, personal_par
 from notifications.domain.routing import RoutingTable
 from notifications.service import handlers
 from notifications.service.delivery import Delivery, NoticeBatch
+from notifications.service.learning_records import LearningRecords, occurred_at
 from notifications.service.webhooks import Webhooks, public_event_types
 from shared.audit import AuditLog
 from shared.contracts import enrolment
@@ -142,14 +144,20 @@ def register(
     webhooks: Webhooks,
     directory: DirectoryCopy,
     audit: AuditLog | None = None,
+    learning_records: LearningRecords | None = None,
 ) -> None:
-    """Subscribe to every event that feeds a read model, is routed to people or may go to webhook subscribers."""
+    """Subscribe to every event that feeds a read model, is routed to people, may go to webhook subscribers
+    or, with an LRS, becomes xAPI statements."""
     public = public_event_types()
+    stated = learning_records.event_types if learning_records is not None else frozenset[str]()
 
     subscribed = [
         contract
         for contract in all_contracts()
-        if contract in READ_MODELS or routes.routes_for(contract.ce_type) or contract.ce_type in public
+        if contract in READ_MODELS
+        or routes.routes_for(contract.ce_type)
+        or contract.ce_type in public
+        or contract.ce_type in stated
     ]
     updates = {contract.ce_type: READ_MODELS[contract] for contract in subscribed if contract in READ_MODELS}
 
@@ -157,6 +165,7 @@ def register(
         # In log order: each event's read-model change, then its notices (which may read it), then its webhooks;
         # the notices of the whole run are written together at the end.
         batch = delivery.batch()
+        statements = []
         for arrived in records:
             event, envelope = arrived.event, arrived.envelope
             data = event.model_dump(mode="json")
@@ -170,7 +179,12 @@ def register(
                     datetime.fromisoformat(envelope.time.replace("Z", "+00:00")) if envelope.time else delivery.clock()
                 )
                 await webhooks.forward(envelope.type, envelope.id, occurred, data)
+            if learning_records is not None and envelope.type in stated:
+                at = occurred_at(envelope.time, delivery.clock())
+                statements += learning_records.statements_of(event, envelope.id, at, envelope.correlation_id)
         await batch.deliver()
+        if learning_records is not None:
+            await learning_records.record(statements)  # one insert for the run's statements; sent in background
 
     consumer.on_batch(subscribed, handle)
 
@@ -179,5 +193,7 @@ def register(
         await delivery.notifications.delete_person(person_id)
         await delivery.cohorts.forget_person(person_id)
         await delivery.preferences.delete(person_id)
+        if learning_records is not None:
+            await learning_records.log.forget_person(person_id)
 
     follow_directory(consumer, directory, erase, audit)

@@ -20,6 +20,7 @@ from notifications.domain.preferences import (
     Status,
 )
 from notifications.domain.routing import Category, Channel
+from notifications.entrypoints.lrs_http import lrs_router
 from notifications.entrypoints.policy import GUARDRAILS
 from notifications.entrypoints.webhooks_http import webhook_router
 from notifications.service import handlers
@@ -179,6 +180,7 @@ def create_app(service: Notifications | None = None) -> FastAPI:
 
     app.include_router(privacy_router("notifications", export, runtime.audit))
     app.include_router(webhook_router(service.webhooks))
+    app.include_router(lrs_router(service.learning_records))
 
     @app.get("/people/{person_id}/inbox", response_model=InboxOut, tags=["inbox"])
     async def inbox(

@@ -1,5 +1,6 @@
 """Who may call each notifications endpoint: the service's whole access policy on one screen."""
 
+from notifications.entrypoints.lrs_http import LRS_POLICY
 from notifications.entrypoints.webhooks_http import WEBHOOK_POLICY
 from shared.auth.policy import OWN_RECORD, Guardrails, allow, own_record
 from shared.http import PRIVACY_POLICY
@@ -15,6 +16,7 @@ GUARDRAILS = Guardrails(
         "PUT /people/{person_id}/notification-preferences": allow("employee", owner=OWN_RECORD),
         "GET /people/{person_id}/notifications": allow("employee", owner=OWN_RECORD),
         **WEBHOOK_POLICY,
+        **LRS_POLICY,
         **PRIVACY_POLICY,
     },
     rules={OWN_RECORD: own_record("person_id")},

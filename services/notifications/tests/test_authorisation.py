@@ -62,6 +62,7 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         "GET /webhooks/subscriptions": about("GET", "/webhooks/subscriptions"),
         "GET /webhooks/subscriptions/{subscription_id}/deliveries": subscription_deliveries,
         "POST /webhooks/subscriptions/{subscription_id}/deliveries/{delivery_id}/replay": a_replay,
+        "GET /lrs/deliveries": about("GET", "/lrs/deliveries"),
         "GET /privacy/people/{person_id}": about("GET", "/privacy/people/{person}"),
         "GET /privacy/audit": about("GET", "/privacy/audit?subject_id={person}"),
         "GET /health/live": about("GET", "/health/live"),
