@@ -7,15 +7,80 @@ and through its object API on the Agg canvas: no pyplot state, so concurrent req
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
+
+from shared.errors import Invalid
 
 ChartFormat = Literal["png", "svg"]
 CHART_SIZE_PX = (960, 540)
 """Every chart's size in pixels (PNG), so a page lays them out alike."""
 _DPI = 100
 MEDIA_TYPES: Mapping[ChartFormat, str] = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+REPORT_FORMATS = ("json", "csv")
+FILTERS = frozenset({"department", "from", "to"})
+"""The filters every report takes: a department, and a period (`from`, `to`: dates, both inclusive)."""
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """What a report was asked for: one department, a period (either end open)."""
+
+    department: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+def read_query(items: Iterable[tuple[str, str]], allowed: Collection[str]) -> ReportQuery:
+    """The filters of a report's query string (its name-value pairs, in order); any other parameter is
+    refused, so a typo is never ignored.
+
+    422 (Invalid) naming the parameter: unknown or repeated, a date that is not YYYY-MM-DD, an empty
+    department, or a period whose `to` precedes its `from`.
+    """
+    params: dict[str, str] = {}
+    for name, value in items:
+        if name not in allowed:
+            raise Invalid(f"unknown filter `{name}`: use {', '.join(sorted(allowed))}", field=name)
+        if name in params:
+            raise Invalid(f"`{name}` is given more than once", field=name)
+        params[name] = value
+    department = params.get("department")
+    if department is not None and not department.strip():
+        raise Invalid("name a department, or leave the filter out", field="department")
+    start, end = _day(params.get("from"), "from"), _day(params.get("to"), "to")
+    if start is not None and end is not None and end < start:
+        raise Invalid("the period ends before it starts: `to` precedes `from`", field="to")
+    return ReportQuery(department.strip() if department else None, start, end)
+
+
+def report_format(value: str) -> Literal["json", "csv"]:
+    if value == "json":
+        return "json"
+    if value == "csv":
+        return "csv"
+    raise Invalid(f"format is one of {', '.join(REPORT_FORMATS)}", field="format")
+
+
+def chart_format(extension: str) -> ChartFormat:
+    if extension == "png":
+        return "png"
+    if extension == "svg":
+        return "svg"
+    raise Invalid(f"a chart is .{' or .'.join(MEDIA_TYPES)}", field="format")
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"`{name}` is a date, YYYY-MM-DD", field=name) from None
 
 
 def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:

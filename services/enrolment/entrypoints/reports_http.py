@@ -16,7 +16,7 @@ format or chart are 422 naming the field; an unknown course is 404.
 import asyncio
 from collections.abc import Callable, Collection
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -39,7 +39,18 @@ from shared.auth.http import caller
 from shared.auth.policy import Access, OwnershipRule, RequestFacts, allow
 from shared.auth.tokens import Principal
 from shared.errors import Invalid
-from shared.reports import MEDIA_TYPES, ChartFormat, Series, bar_chart, line_chart, to_csv
+from shared.reports import (
+    FILTERS,
+    MEDIA_TYPES,
+    ChartFormat,
+    Series,
+    bar_chart,
+    chart_format,
+    line_chart,
+    read_query,
+    report_format,
+    to_csv,
+)
 
 REPORT_READER = "trainer of this course or a curator who reviewed it"
 READERS = ("trainer", "curator", "hr_admin", "admin")
@@ -53,8 +64,6 @@ REPORTS_POLICY: dict[str, Access] = {
     f"GET {COURSE_REPORT}/charts/{{chart}}.{{fmt}}": allow(*READERS, owner=REPORT_READER, unless=SEE_ALL),
 }
 
-FILTERS = frozenset({"department", "from", "to"})
-FORMATS = ("json", "csv")
 CHARTS = ("participation", "feedback")
 
 Caller = Annotated[Principal, Depends(caller)]
@@ -77,34 +86,9 @@ def _viewer(principal: Principal) -> Viewer:
     return Viewer(principal.person_id, frozenset(principal.roles))
 
 
-def _date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"`{name}` is a date, YYYY-MM-DD", field=name) from None
-
-
 def read_filters(request: Request, allowed: Collection[str]) -> Filters:
-    """The filters of the query string; anything else there is refused, so a typo is never ignored."""
-    params = request.query_params
-    for name in params:
-        if name not in allowed:
-            raise Invalid(f"unknown filter `{name}`: use {', '.join(sorted(allowed))}", field=name)
-        if len(params.getlist(name)) > 1:
-            raise Invalid(f"`{name}` is given more than once", field=name)
-    department = params.get("department")
-    if department is not None and not department.strip():
-        raise Invalid("name a department, or leave the filter out", field="department")
-    period = Period(_date(params.get("from"), "from"), _date(params.get("to"), "to"))
-    return Filters(period, department.strip() if department else None)
-
-
-def _format(value: str) -> str:
-    if value not in FORMATS:
-        raise Invalid(f"format is one of {', '.join(FORMATS)}", field="format")
-    return value
+    query = read_query(request.query_params.multi_items(), allowed)
+    return Filters(Period(query.start, query.end), query.department)
 
 
 def report_json(report: CourseReport) -> dict[str, Any]:
@@ -154,7 +138,7 @@ def reports_router(source: ReportSource, clock: Callable[[], datetime]) -> APIRo
     ) -> Response:  # fmt: skip
         """Every published course in the caller's scope, with its cohorts and departments."""
         filters = read_filters(request, FILTERS | {"format"})
-        fmt = _format(format)
+        fmt = report_format(format)
         reports = await use.reports_of_courses(source, _viewer(who), filters, clock())
         if fmt == "csv":
             return _csv(reports, "courses")
@@ -167,7 +151,7 @@ def reports_router(source: ReportSource, clock: Callable[[], datetime]) -> APIRo
     ) -> Response:  # fmt: skip
         """Participation, completion, attendance, homework, feedback and drop-outs of one course."""
         filters = read_filters(request, FILTERS | {"format"})
-        fmt = _format(format)
+        fmt = report_format(format)
         report = await use.report_of_course(source, course_id, _viewer(who), filters, clock())
         if fmt == "csv":
             return _csv([report], f"course-{course_id}")
@@ -182,9 +166,7 @@ def reports_router(source: ReportSource, clock: Callable[[], datetime]) -> APIRo
         filters = read_filters(request, FILTERS)
         if chart not in CHARTS:
             raise Invalid(f"chart is one of {', '.join(CHARTS)}", field="chart")
-        if fmt not in MEDIA_TYPES:
-            raise Invalid(f"a chart is {' or '.join(MEDIA_TYPES)}", field="format")
-        image_format: ChartFormat = "png" if fmt == "png" else "svg"
+        image_format = chart_format(fmt)
         report = await use.report_of_course(source, course_id, _viewer(who), filters, clock())
         # Drawing takes a CPU for a moment: off the event loop (the renderer keeps no global state).
         image = await asyncio.to_thread(draw_chart, report, chart, image_format)

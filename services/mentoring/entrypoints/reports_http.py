@@ -7,7 +7,6 @@ pairs' intake, the members' joining, the tasks' publishing). Any other query par
 
 import asyncio
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -17,14 +16,24 @@ from mentoring.service import reports as uc
 from mentoring.service.ports import Ports
 from shared.auth.http import caller
 from shared.auth.tokens import Principal
-from shared.errors import Invalid, NotFound
-from shared.reports import MEDIA_TYPES, ChartFormat, Series, bar_chart, line_chart, to_csv
+from shared.errors import NotFound
+from shared.reports import (
+    FILTERS,
+    MEDIA_TYPES,
+    ChartFormat,
+    Series,
+    bar_chart,
+    chart_format,
+    line_chart,
+    read_query,
+    report_format,
+    to_csv,
+)
 
 Who = Annotated[Principal, Depends(caller)]
 SEES_ALL = ("hr_admin", "admin")
-REPORT_PARAMS = frozenset({"department", "from", "to", "format"})
-CHART_PARAMS = frozenset({"department", "from", "to"})
-FORMATS = ("json", "csv")
+REPORT_PARAMS = FILTERS | {"format"}
+CHART_PARAMS = FILTERS
 PROGRAMME_CHARTS = ("participation", "feedback", "adaptation")
 CIRCLE_CHARTS = ("participation", "feedback")
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -39,37 +48,17 @@ def _viewer(who: Principal) -> uc.Viewer:
     return uc.Viewer(who.person_id, sees_all=who.has_any(SEES_ALL))
 
 
-def _day(value: str | None, field: str) -> date | None:
-    if value is None or value == "":
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"{field} is a date, YYYY-MM-DD", field=field) from None
-
-
 def _scope(request: Request, allowed: frozenset[str]) -> Scope:
-    unknown = sorted(set(request.query_params) - allowed)
-    if unknown:
-        raise Invalid(f"unknown filter {unknown[0]}: use {', '.join(sorted(allowed))}", field=unknown[0])
-    params = request.query_params
-    department = (params.get("department") or "").strip() or None
-    return Scope(department, _day(params.get("from"), "from"), _day(params.get("to"), "to"))
-
-
-def _format(value: str) -> str:
-    if value not in FORMATS:
-        raise Invalid(f"format must be one of {', '.join(FORMATS)}", field="format")
-    return value
+    query = read_query(request.query_params.multi_items(), allowed)
+    return Scope(query.department, query.start, query.end)
 
 
 def _chart_name(chart: str, known: tuple[str, ...]) -> tuple[str, ChartFormat]:
     name, _, extension = chart.rpartition(".")
-    if extension not in MEDIA_TYPES:
-        raise Invalid(f"a chart is .{' or .'.join(MEDIA_TYPES)}", field="format")
+    fmt = chart_format(extension)
     if name not in known:
         raise NotFound(f"no chart {name!r}: there are {', '.join(known)}", chart=name)
-    return name, "svg" if extension == "svg" else "png"
+    return name, fmt
 
 
 def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...], filename: str) -> Response:
@@ -153,7 +142,7 @@ def reports_router(ports: Ports, reader: uc.ReportReader) -> APIRouter:
         format: Format = "json",
     ) -> Any:  # fmt: skip
         """Every programme in your reach, one line each, and time to adapt compared across cohorts."""
-        scope, fmt = _scope(request, REPORT_PARAMS), _format(format)
+        scope, fmt = _scope(request, REPORT_PARAMS), report_format(format)
         report = await uc.programmes_report(ports, reader, _viewer(who), scope)
         return _csv(report["programmes"], OVERVIEW_COLUMNS, "programmes") if fmt == "csv" else report
 
@@ -163,7 +152,7 @@ def reports_router(ports: Ports, reader: uc.ReportReader) -> APIRouter:
         to: To = None, format: Format = "json",
     ) -> Any:  # fmt: skip
         """Participation, completion, goals, meetings per pair, feedback, drop-outs and time to adapt."""
-        scope, fmt = _scope(request, REPORT_PARAMS), _format(format)
+        scope, fmt = _scope(request, REPORT_PARAMS), report_format(format)
         report = await uc.programme_report(ports, reader, programme_id, _viewer(who), scope)
         return _report_answer(report, fmt, f"programme-{programme_id}")
 
@@ -184,7 +173,7 @@ def reports_router(ports: Ports, reader: uc.ReportReader) -> APIRouter:
         to: To = None, format: Format = "json",
     ) -> Any:  # fmt: skip
         """Members, tasks closed, solutions, practical checks, helpful marks and reflections, members who left."""
-        scope, fmt = _scope(request, REPORT_PARAMS), _format(format)
+        scope, fmt = _scope(request, REPORT_PARAMS), report_format(format)
         report = await uc.circle_report(ports, reader, circle_id, _viewer(who), scope)
         return _report_answer(report, fmt, f"circle-{circle_id}")
 
