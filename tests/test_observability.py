@@ -202,9 +202,7 @@ async def test_one_trace_spans_enrolment_gamification_and_notifications_and_each
             assert all(value >= 0 for _, value in lag)
             # A later scrape reads the lag again through the clients the first one opened.
             again = await inbox.get("/metrics")
-            assert any(
-                labels["service"] == "notifications" for labels, _ in samples(again.text, "owlery_consumer_lag")
-            )
+            assert any(labels["service"] == "notifications" for labels, _ in samples(again.text, "owlery_consumer_lag"))
     finally:
         for service_settings in settings:
             await remove(servers, service_settings)
