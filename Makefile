@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help install provision run stop test check unit schemas bench dead-letters clean
+.PHONY: help install provision browser run stop test check unit schemas bench dead-letters clean
 
 help:
 	@echo "make run      start Kafka, FerretDB and the four services (Ctrl-C or 'make stop' stops them)"
@@ -30,6 +30,10 @@ install: $(VENV)/.installed
 provision: install
 	$(PY) -m deploy.local.launcher provision
 
+# The portal's browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 run: provision
 	$(PY) -m deploy.local.platform run
 
@@ -43,7 +47,7 @@ check: install
 	$(VENV)/bin/lint-imports
 	$(PY) -m shared.contracts.catalogue check
 
-test: provision check
+test: provision browser check
 	$(VENV)/bin/pytest
 
 schemas: install

@@ -2,8 +2,8 @@
 
 Starts (provisioning if needed) Kafka and FerretDB of the `run` profile, a mail catcher (`deploy.local.mailbox`,
 127.0.0.1:1025, each email an .eml file in `.run/run/mail/`), then the five services (domain services on
-8001-8004, the directory with the development sign-in on 8005) in dev mode, prints their API docs addresses
-and waits; Ctrl-C or `make stop` stops all.
+8001-8004, the directory with the development sign-in on 8005) in dev mode and the portal (8000) over them,
+prints the portal's address and the API docs addresses and waits; Ctrl-C or `make stop` stops all.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from deploy.local.launcher import LocalServers, run_root
 from deploy.local.mailbox import MailCatcher, aiosmtpd_available, mail_directory, mail_port
-from deploy.local.services import SERVICES, ServiceProcess, dev_issuer_url
+from deploy.local.services import PORTAL_PORT, SERVICES, ServiceProcess, dev_issuer_url, portal_environment
 
 
 def _pid_dir() -> Path:
@@ -47,6 +47,16 @@ def run() -> int:
         )
         for name, port in ports.items()
     ]
+    portal_port = int(os.environ.get("OWLERY_PORTAL_HTTP_PORT", PORTAL_PORT))
+    portal = ServiceProcess(
+        name="portal",
+        port=portal_port,
+        kafka_bootstrap=endpoints.kafka_bootstrap,
+        mongodb_url=endpoints.mongodb_url,
+        log_path=_pid_dir() / "portal.log",
+        issuer=dev_issuer_url(ports["directory"]),
+        extra_env=portal_environment(ports, portal_port),
+    )
     stopping = False
 
     def request_stop(signum: int, frame: object) -> None:
@@ -62,11 +72,16 @@ def run() -> int:
             (_pid_dir() / f"{process.name}.pid").write_text(str(process.process.pid if process.process else ""))
         for process in processes:
             process.wait_ready()
+        processes.append(portal.start())  # after the directory is ready: the portal reads its issuer's discovery
+        (_pid_dir() / "portal.pid").write_text(str(portal.process.pid if portal.process else ""))
+        portal.wait_ready()
         print("\nOwlery is running:")
+        print(f"  Portal    {portal.url}/   (sign in as a demo person; log: {portal.log_path})")
         print(f"  Kafka     {endpoints.kafka_bootstrap}")
         print(f"  MongoDB   {endpoints.mongodb_url}  (FerretDB on SQLite, data in {run_root() / 'run'})")
         for process in processes:
-            print(f"  {process.name:<14} {process.url}/docs   (log: {process.log_path})")
+            if process is not portal:
+                print(f"  {process.name:<14} {process.url}/docs   (log: {process.log_path})")
         if catching_mail:
             print(f"  {'mail':<14} smtp://{mailbox.address} -> {mailbox.directory}/*.eml   (log: {mailbox.log_path})")
         else:
@@ -91,7 +106,7 @@ def run() -> int:
         return 1
     finally:
         print("stopping services…", flush=True)
-        for process in processes:
+        for process in reversed(processes):  # the portal first, the directory (its issuer) last
             process.stop()
         mailbox.stop()
         servers.stop()

@@ -23,8 +23,20 @@ SERVICES: dict[str, int] = {
 """Every service and its default port; the directory first, as it is the development sign-in too."""
 
 
+PORTAL_PORT = 8000
+"""The portal's default port: the web pages over the services' APIs (it has no database or broker of its own)."""
+
+
 def dev_issuer_url(directory_port: int) -> str:
     return f"http://127.0.0.1:{directory_port}/dev-oidc"
+
+
+def portal_environment(service_ports: dict[str, int], portal_port: int) -> dict[str, str]:
+    """What the portal is told: its own public address and each service's (the issuer comes with `issuer`)."""
+    return {
+        "OWLERY_PORTAL_PUBLIC_URL": f"http://127.0.0.1:{portal_port}",
+        **{f"OWLERY_PORTAL_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in service_ports.items()},
+    }
 
 
 @dataclass

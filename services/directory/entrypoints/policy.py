@@ -16,6 +16,7 @@ SCIM_ROUTES = [
 DEV_ISSUER_ROUTES = [
     "GET /dev-oidc/.well-known/openid-configuration",
     "GET /dev-oidc/jwks",
+    "GET /dev-oidc/authorize",
     "POST /dev-oidc/token",
 ]
 

@@ -293,6 +293,11 @@ async def test_authorisation_matrix(servers: Servers) -> None:
     examples = {
         "GET /dev-oidc/.well-known/openid-configuration": about("GET", "/dev-oidc/.well-known/openid-configuration"),
         "GET /dev-oidc/jwks": about("GET", "/dev-oidc/jwks"),
+        "GET /dev-oidc/authorize": about(
+            "GET",
+            "/dev-oidc/authorize?response_type=code&client_id=portal&redirect_uri=http://portal.test/callback"
+            f"&code_challenge={'a' * 43}&code_challenge_method=S256",
+        ),
         "POST /dev-oidc/token": dev_token,
         "GET /scim/v2/ServiceProviderConfig": about("GET", "/scim/v2/ServiceProviderConfig"),
         "GET /scim/v2/Users": about("GET", "/scim/v2/Users"),
