@@ -1,4 +1,7 @@
-"""The portal's words in Russian and English: one JSON catalogue per language, keys shared.
+"""The portal's words in Russian and English: JSON catalogues per language, keys shared.
+
+`i18n/<lang>.json` holds the common words, `i18n/<area>.<lang>.json` an area's (mentoring, circles...):
+one file per area keeps pages apart. A key in two files of a language is an error.
 
 A key missing from a catalogue shows as the key itself, so a test can find it on a page; the catalogues
 are loaded once and checked to hold the same keys.
@@ -23,7 +26,12 @@ class Catalogues:
 
     @classmethod
     def load(cls, directory: Path = CATALOGUE_DIR) -> "Catalogues":
-        return cls({lang: json.loads((directory / f"{lang}.json").read_text("utf-8")) for lang in LANGUAGES})
+        return cls(
+            {
+                lang: _merged([directory / f"{lang}.json", *sorted(directory.glob(f"*.{lang}.json"))])
+                for lang in LANGUAGES
+            }
+        )
 
     def translate(self, lang: str, key: str, **values: object) -> str:
         text = self.words.get(lang, {}).get(key)
@@ -33,6 +41,17 @@ class Catalogues:
 
     def has(self, lang: str, key: str) -> bool:
         return key in self.words.get(lang, {})
+
+
+def _merged(files: list[Path]) -> dict[str, str]:
+    words: dict[str, str] = {}
+    for file in files:
+        found: dict[str, str] = json.loads(file.read_text("utf-8"))
+        twice = sorted(words.keys() & found.keys())
+        if twice:
+            raise ValueError(f"{file.name} repeats keys of another catalogue: {', '.join(twice[:5])}")
+        words.update(found)
+    return words
 
 
 def language_of(value: str | None) -> Language | None:
