@@ -18,6 +18,7 @@ from shared.auth.tokens import Principal
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, OwleryError
 from shared.metrics import CONTENT_TYPE_LATEST, HTTP_REQUEST_SECONDS, generate_latest
 from shared.observability import bind_correlation_id
+from shared.persistence.people import one_read_per_request
 from shared.tracing import parent_from, tracer
 
 CORRELATION_HTTP_HEADER = "x-correlation-id"
@@ -43,7 +44,8 @@ class CorrelationIdMiddleware:
                 message.setdefault("headers", []).append((CORRELATION_HTTP_HEADER.encode(), correlation_id.encode()))
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        with one_read_per_request():
+            await self.app(scope, receive, send_with_id)
 
 
 class ObservedRequestsMiddleware:

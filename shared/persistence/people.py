@@ -6,7 +6,9 @@ version still guards against a redelivered older upsert overwriting a newer prof
 erasure leaves a tombstone (no personal data) so a replayed upsert cannot bring the person back.
 """
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +39,28 @@ class PersonCopy:
         return value if isinstance(value, str) else None
 
 
+_REQUEST_READS: ContextVar[dict[tuple[int, str], "PersonCopy | None"] | None] = ContextVar(
+    "owlery_request_people", default=None
+)
+
+
+@contextmanager
+def one_read_per_request() -> Iterator[None]:
+    """Within it (one HTTP request), a person's copy is read from the store once.
+
+    The gate reads the caller's copy (blocked or not) and a use case often reads the same person again
+    (an employee applying for themselves): one round trip, not two. Forgotten when the request ends, so a
+    task it started and left running reads the store again.
+    """
+    memo: dict[tuple[int, str], PersonCopy | None] = {}
+    token = _REQUEST_READS.set(memo)
+    try:
+        yield
+    finally:
+        memo.clear()
+        _REQUEST_READS.reset(token)
+
+
 class DirectoryCopy:
     """The `people` collection of one service; `fields` names the profile fields this service keeps."""
 
@@ -52,6 +76,7 @@ class DirectoryCopy:
 
     async def apply_upsert(self, event: directory.PersonUpsertedV1) -> bool:
         """Keep the profile unless what we hold is newer or erased; True if it changed."""
+        self._forget(event.person_id)
         current = await self._current(event.person_id)
         if current is not None and (current.get("erased") or current.get("version", 0) >= event.version):
             return False
@@ -67,6 +92,7 @@ class DirectoryCopy:
         return True
 
     async def apply_deactivated(self, event: directory.PersonDeactivatedV1) -> bool:
+        self._forget(event.person_id)
         current = await self._current(event.person_id)
         if current is not None and (current.get("erased") or current.get("version", 0) >= event.version):
             return False
@@ -77,12 +103,24 @@ class DirectoryCopy:
 
     async def apply_erased(self, person_id: str) -> None:
         """Replace the profile by a tombstone that holds nothing about the person but the id."""
+        self._forget(person_id)
         tombstone = {"_id": person_id, "active": False, "erased": True, "updated_at": datetime.now(UTC)}
         await self.collection.replace_one({"_id": person_id}, tombstone, upsert=True)
 
     async def get(self, person_id: str) -> PersonCopy | None:
+        memo = _REQUEST_READS.get()
+        if memo is not None and (id(self), person_id) in memo:
+            return memo[(id(self), person_id)]
         document = await self._current(person_id)
-        return None if document is None else self._copy(document)
+        found = None if document is None else self._copy(document)
+        if memo is not None:
+            memo[(id(self), person_id)] = found
+        return found
+
+    def _forget(self, person_id: str) -> None:
+        memo = _REQUEST_READS.get()
+        if memo is not None:
+            memo.pop((id(self), person_id), None)
 
     async def get_many(self, person_ids: Iterable[str]) -> dict[str, PersonCopy]:
         """The copies of those of these people the directory told us about, by id (a batch's lookups in one)."""
