@@ -7,7 +7,7 @@ figure with its value, its target, whether it was met, and the command that repr
 
 Benchmarks (in the order they run; `--only` takes these names):
 
-    rss            idle VmRSS of each of the five services                      bench/rss.py
+    rss            idle VmRSS of each of the five services and the portal       bench/rss.py
     http           p99 at 500 requests/s, open loop: enrolment vs bare FastAPI   bench/latency.py
     pipeline       HTTP -> Kafka -> ledger: transport, reference, Owlery         bench/pipeline.py
     enrolment      applications/s at 100 concurrent clients vs bare FastAPI      bench/enrolment.py

@@ -1,14 +1,16 @@
-"""Idle memory of each service: the five started as processes, as the platform starts them, then left alone.
+"""Idle memory of each service and the portal: started as processes, as the platform starts them, then left alone.
 
     .venv/bin/python -m bench.rss [--quick] [--idle SECONDS] [--json PATH]
 
 Each service (directory, enrolment, mentoring, gamification, notifications) is started with
 deploy/local/services.py's ServiceProcess, as `make run` does (`python -m <service>`, dev mode, the
 directory as development issuer), but with a database, topic prefix and consumer group of this run's own
-(removed afterwards). Once every /health/ready answers 200 they are left idle for `--idle` seconds (5;
-the consumers have joined their groups and the periodic jobs have run once by then), and VmRSS is read
-from /proc/<pid>/status (with any child processes' added, though the services have none).
-Target (issue 11): <= 120 MB each. Needs the local servers (Kafka, FerretDB).
+(removed afterwards). Once they are ready the portal is started over them, as `make run` does it (no
+database or broker: the services' addresses and the issuer; ready once it has read the issuer's discovery).
+Once every /health/ready answers 200 they are left idle for `--idle` seconds (5; the consumers have joined
+their groups and the periodic jobs have run once by then), and VmRSS is read from /proc/<pid>/status (with
+any child processes' added, though none has any). Target (issue 11): <= 120 MB each. Needs the local servers
+(Kafka, FerretDB).
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from pathlib import Path
 
 from bench.figures import Figure, at_most, machine_facts
 from bench.figures import write as write_figures
-from bench.pipeline import READY_SECONDS, Environment, free_port, owlery_service, unique
-from deploy.local.services import SERVICES, ServiceProcess, dev_issuer_url
+from bench.pipeline import LOG_DIR, READY_SECONDS, Environment, free_port, owlery_service, unique
+from deploy.local.services import SERVICES, ServiceProcess, dev_issuer_url, portal_environment
 from shared.auth.signing import TokenSigner, generate_private_key_pem
 
 TARGET_MB = 120.0
@@ -82,8 +84,23 @@ async def measure(kafka: str, mongodb: str, idle: float) -> list[Figure]:
         started = time.monotonic()
         for process in processes.values():
             await asyncio.to_thread(process.wait_ready, READY_SECONDS)
+        portal_port = free_port()
+        portal = ServiceProcess(
+            name="portal",
+            port=portal_port,
+            kafka_bootstrap=kafka,  # not read: the portal has no broker or database (its settings ignore these)
+            mongodb_url=mongodb,
+            log_path=LOG_DIR / f"{name}-portal.log",
+            issuer=signer.issuer,
+            extra_env=portal_environment(
+                {service: process.port for service, process in processes.items()}, portal_port
+            ),
+        )
+        env.services.append(portal)  # stopped by env.cleanup() with the services
+        processes["portal"] = portal.start()
+        await asyncio.to_thread(portal.wait_ready, READY_SECONDS)
         ready_in = time.monotonic() - started
-        print(f"all five ready in {ready_in:.1f} s; idle {idle:g} s", file=sys.stderr)
+        print(f"all five and the portal ready in {ready_in:.1f} s; idle {idle:g} s", file=sys.stderr)
         await asyncio.sleep(idle)
         for service, process in processes.items():
             megabytes, peak, kids = rss(process)

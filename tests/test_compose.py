@@ -1,26 +1,52 @@
 """docker-compose.yml and the service Dockerfiles: the structure a user of `docker compose up` relies on.
 
 Static checks only (no Docker needed): official infrastructure images, one healthy, correctly wired
-container per service, built from its own Dockerfile, reachable on its documented port.
+container per service and for the portal, built from its own Dockerfile, reachable on its documented port,
+given only variables its settings class reads.
 """
 
+import importlib
 import json
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from pydantic_settings import BaseSettings
 
-from deploy.local.services import SERVICES  # service -> the port its settings default to and the README documents
+from deploy.local.services import PORTAL_PORT, SERVICES, portal_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 
 INFRASTRUCTURE = ("kafka", "mongo")
 
+APPS: dict[str, int] = {**SERVICES, "portal": PORTAL_PORT}
+"""Every container built from this repository -> the port its settings default to and the README documents.
+SERVICES are the five with a database and Kafka; the portal has neither (it calls the services' HTTP APIs), so
+the checks about Kafka and MongoDB run over SERVICES, and the rest over APPS."""
+
+SETTINGS_CLASSES = {
+    "enrolment": "EnrolmentSettings",
+    "mentoring": "MentoringSettings",
+    "gamification": "GamificationSettings",
+    "notifications": "NotificationsSettings",
+    "directory": "DirectorySettings",
+    "portal": "PortalSettings",
+}
+
 
 def env_prefix(service: str) -> str:
     return f"OWLERY_{service.upper()}_"
+
+
+def settings_class(name: str) -> type[BaseSettings]:
+    cls: object = getattr(importlib.import_module(f"{name}.config"), SETTINGS_CLASSES[name])
+    assert isinstance(cls, type) and issubclass(cls, BaseSettings)
+    assert cls.model_config.get("env_prefix") == env_prefix(name), f"{name}: settings read another prefix"
+    return cls
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +136,7 @@ def test_infrastructure_uses_official_images_and_is_health_checked(
     assert definition.get("healthcheck", {}).get("test"), f"{name}: no healthcheck, so service_healthy never holds"
 
 
-@pytest.mark.parametrize("name", SERVICES)
+@pytest.mark.parametrize("name", APPS)
 def test_service_builds_from_its_own_dockerfile(compose: dict[str, Any], name: str) -> None:
     definition = service_definition(compose, name)
     assert definition.get("build"), f"{name}: not built from source (no build:)"
@@ -123,7 +149,7 @@ def test_service_builds_from_its_own_dockerfile(compose: dict[str, Any], name: s
     assert context == ROOT, f"{name}: build context {context} is not the repository root (uv needs the workspace)"
 
 
-@pytest.mark.parametrize("name", SERVICES)
+@pytest.mark.parametrize("name", APPS)
 def test_service_has_a_healthcheck(compose: dict[str, Any], name: str) -> None:
     healthcheck = service_definition(compose, name).get("healthcheck") or {}
     assert not healthcheck.get("disable"), f"{name}: healthcheck disabled"
@@ -134,6 +160,7 @@ def test_service_has_a_healthcheck(compose: dict[str, Any], name: str) -> None:
     )
 
 
+# Not the portal: it has neither Kafka nor MongoDB (it waits for the services instead, tested below).
 @pytest.mark.parametrize("name", SERVICES)
 def test_service_waits_for_healthy_kafka_and_mongo(compose: dict[str, Any], name: str) -> None:
     depends_on = service_definition(compose, name).get("depends_on")
@@ -143,6 +170,16 @@ def test_service_waits_for_healthy_kafka_and_mongo(compose: dict[str, Any], name
         assert condition == "service_healthy", f"{name}: does not wait for {dependency} to be healthy ({condition=})"
 
 
+def test_the_portal_waits_for_healthy_services(compose: dict[str, Any]) -> None:
+    depends_on = service_definition(compose, "portal").get("depends_on")
+    assert isinstance(depends_on, dict), "portal: depends_on must be a mapping with condition: service_healthy"
+    for dependency in SERVICES:
+        condition = (depends_on.get(dependency) or {}).get("condition")
+        assert condition == "service_healthy", f"portal: does not wait for {dependency} to be healthy ({condition=})"
+    assert not set(depends_on) & set(INFRASTRUCTURE), "portal: waits for servers it never uses"
+
+
+# Not the portal: it has no Kafka or MongoDB settings (its wiring is the services' addresses, tested below).
 @pytest.mark.parametrize("name", SERVICES)
 def test_service_environment_is_wired(compose: dict[str, Any], name: str) -> None:
     env = environment(service_definition(compose, name))
@@ -157,6 +194,48 @@ def test_service_environment_is_wired(compose: dict[str, Any], name: str) -> Non
     assert not foreign, f"{name}: variables for another service's prefix, ignored by this one: {foreign}"
 
 
+@pytest.mark.parametrize("name", APPS)
+def test_environment_is_made_of_real_settings(
+    compose: dict[str, Any], name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every OWLERY_ variable is one the container's settings class reads, and the class accepts them all."""
+    env = environment(service_definition(compose, name))
+    cls = settings_class(name)
+    known = {env_prefix(name) + field.upper() for field in cls.model_fields}
+    unknown = sorted(key for key in env if key.startswith("OWLERY_") and key not in known)
+    assert not unknown, f"{name}: variables no setting reads (ignored): {unknown}"
+    for key in [key for key in os.environ if key.startswith("OWLERY_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    cls()  # raises if refused
+
+
+def test_the_portal_calls_each_service_by_its_compose_name(compose: dict[str, Any]) -> None:
+    env = environment(service_definition(compose, "portal"))
+    for name, port in SERVICES.items():
+        variable = f"OWLERY_PORTAL_{name.upper()}_URL"
+        assert env.get(variable) == f"http://{name}:{port}", f"portal: {variable} is {env.get(variable)!r}"
+    told = set(portal_environment(SERVICES, PORTAL_PORT))  # what `make run` tells the portal
+    assert told <= set(env), f"portal: not set as `make run` sets it: {sorted(told - set(env))}"
+
+
+def test_the_portal_sends_browsers_to_addresses_the_host_reaches(compose: dict[str, Any]) -> None:
+    """The browser runs on the host: the portal's public URL and the sign-in page are on published ports."""
+    env = environment(service_definition(compose, "portal"))
+    issuer, browser_issuer = (
+        urlsplit(env["OWLERY_PORTAL_OIDC_ISSUER"]),
+        urlsplit(env["OWLERY_PORTAL_OIDC_BROWSER_ISSUER"]),
+    )
+    public = urlsplit(env["OWLERY_PORTAL_PUBLIC_URL"])
+    assert (public.hostname, public.port) == ("127.0.0.1", PORTAL_PORT), f"portal: public URL {public.geturl()}"
+    assert issuer.hostname == "directory", "portal: the issuer it calls is not the directory container"
+    directory_port = SERVICES["directory"]
+    assert (browser_issuer.hostname, browser_issuer.port) == ("127.0.0.1", directory_port), browser_issuer.geturl()
+    assert (directory_port, directory_port) in published_ports(service_definition(compose, "directory"))
+    assert browser_issuer.path == issuer.path, "portal: the browser is sent to another issuer than the portal calls"
+
+
 def test_services_have_distinct_databases(compose: dict[str, Any]) -> None:
     databases: dict[str, str] = {}
     for name in SERVICES:
@@ -166,7 +245,7 @@ def test_services_have_distinct_databases(compose: dict[str, Any]) -> None:
         databases[name] = database
 
 
-@pytest.mark.parametrize(("name", "port"), SERVICES.items())
+@pytest.mark.parametrize(("name", "port"), APPS.items())
 def test_service_publishes_its_http_port(compose: dict[str, Any], name: str, port: int) -> None:
     definition = service_definition(compose, name)
     env = environment(definition)
@@ -180,7 +259,7 @@ def test_service_publishes_its_http_port(compose: dict[str, Any], name: str, por
     assert (port, http_port) in pairs, f"{name}: does not publish {port}:{http_port} (ports: {sorted(pairs)})"
 
 
-@pytest.mark.parametrize(("name", "port"), SERVICES.items())
+@pytest.mark.parametrize(("name", "port"), APPS.items())
 def test_dockerfile_runs_the_service_as_non_root(name: str, port: int) -> None:
     dockerfile = ROOT / "services" / name / "Dockerfile"
     assert dockerfile.is_file(), f"{name}: {dockerfile} does not exist"
@@ -205,7 +284,7 @@ def test_dockerfile_runs_the_service_as_non_root(name: str, port: int) -> None:
 
 def test_every_service_trusts_the_directorys_development_issuer_in_dev_mode(compose: dict[str, Any]) -> None:
     issuers = {}
-    for name in SERVICES:
+    for name in APPS:  # the portal too: people sign in to it there
         env = environment(service_definition(compose, name))
         assert env.get(env_prefix(name) + "MODE") == "dev", f"{name}: the development issuer needs dev mode"
         issuers[name] = env.get(env_prefix(name) + "OIDC_ISSUER")

@@ -9,9 +9,10 @@ implements exactly the kustomization fields the manifests use and refuses any ot
 - the operators' custom resources (Strimzi Kafka, KafkaNodePool, KafkaTopic; MongoDBCommunity) against small JSON
   Schemas of the fields these manifests use, written below from the operators' CRDs (no CRD ships offline);
 
-and against what the services really are: probes on the paths each service's app serves, ports and settings as
-its settings class reads them, a Secret reference for every production secret, a KafkaTopic for every topic the
-services publish or consume (and its dead-letter topic), and the production overlay's availability guarantees.
+and against what the services (and the portal) really are: probes on the paths each one's app serves, ports and
+settings as its settings class reads them, a Secret reference for every production secret, a KafkaTopic for every
+topic the services publish or consume (and its dead-letter topic), and the production overlay's availability
+guarantees.
 Each check is a function that raises AssertionError; the last tests break a rendered copy to show each one fails.
 """
 
@@ -35,6 +36,7 @@ import yaml
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from portal.config import PortalSettings
 from shared.http import health_router
 from shared.messaging.kafka import DEAD_LETTER_SUFFIX
 from shared.settings import DEV_SECRET_PREFIX, ServiceSettings
@@ -42,13 +44,18 @@ from shared.settings import DEV_SECRET_PREFIX, ServiceSettings
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "deploy" / "k8s"
 OVERLAYS = ("dev", "prod")
-SERVICES = ("enrolment", "mentoring", "gamification", "notifications", "directory")
+DATA_SERVICES = ("enrolment", "mentoring", "gamification", "notifications", "directory")
+"""The services with a MongoDB database and Kafka topics of their own."""
+SERVICES = (*DATA_SERVICES, "portal")
+"""Every Deployment of ours. The portal has no database, broker or topic (it calls the services' HTTP APIs), so
+the checks of MongoDB users, Kafka bootstrap and topics run over DATA_SERVICES only; every other check covers it."""
 SETTINGS_CLASSES = {
     "enrolment": "EnrolmentSettings",
     "mentoring": "MentoringSettings",
     "gamification": "GamificationSettings",
     "notifications": "NotificationsSettings",
     "directory": "DirectorySettings",
+    "portal": "PortalSettings",
 }
 K8S_VERSIONS = ("1.33.0", "1.37.0")
 """Kubernetes versions whose schemas every core object must satisfy (both bundled by kubernetes-validate)."""
@@ -392,9 +399,16 @@ CUSTOM_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
 # What the services are: their settings classes, and (built from the dev overlay's settings) their apps and topics.
 
 
-def settings_class(service: str) -> type[ServiceSettings]:
+Settings = ServiceSettings | PortalSettings
+
+
+def settings_class(service: str) -> type[Settings]:
     cls: object = getattr(importlib.import_module(f"{service}.config"), SETTINGS_CLASSES[service])
-    assert isinstance(cls, type) and issubclass(cls, ServiceSettings)
+    assert isinstance(cls, type)
+    if service in DATA_SERVICES:
+        assert issubclass(cls, ServiceSettings), f"{service}: settings are not ServiceSettings"
+        return cls
+    assert issubclass(cls, PortalSettings), f"{service}: settings are not PortalSettings"
     return cls
 
 
@@ -439,6 +453,7 @@ EXAMPLE_SECRET_VALUES = {
     "badge-signing-key": "",  # optional: not set
     "smtp-username": "",
     "smtp-password": "",
+    "session-secret": "k8s-example-portal-session-secret-0123456789",
 }
 
 
@@ -484,13 +499,19 @@ def environment(rendered: Rendered, service: str) -> dict[str, str]:
     return values
 
 
-def service_settings(rendered: Rendered, service: str, monkeypatch: pytest.MonkeyPatch) -> ServiceSettings:
+def service_settings(rendered: Rendered, service: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """The settings the service starts with in this overlay, read by its own settings class from its environment."""
     for name in [name for name in os.environ if name.startswith("OWLERY_")]:
         monkeypatch.delenv(name)
     for name, value in environment(rendered, service).items():
         monkeypatch.setenv(name, value)
     return settings_class(service)()
+
+
+def data_service_settings(rendered: Rendered, service: str, monkeypatch: pytest.MonkeyPatch) -> ServiceSettings:
+    settings = service_settings(rendered, service, monkeypatch)
+    assert isinstance(settings, ServiceSettings), f"{service}: no Kafka or MongoDB settings"
+    return settings
 
 
 @dataclass(frozen=True)
@@ -518,6 +539,9 @@ def facts(rendered: dict[str, Rendered]) -> dict[str, ServiceFacts]:
             built = bootstrap(settings)
             app: FastAPI = http.create_app(built)
             paths = {path for path, methods in app.openapi()["paths"].items() if "get" in methods}
+            if service not in DATA_SERVICES:  # the portal: no runtime, no topics
+                found[service] = ServiceFacts(paths, set())
+                continue
             runtime = built.runtime
             found[service] = ServiceFacts(paths, set(runtime.published_topics) | set(runtime.consumer.topics))
     return found
@@ -640,7 +664,9 @@ def check_secrets(rendered: Rendered, documented: str) -> None:
             for name, field in cls.model_fields.items()
             if str(field.get_default(call_default_factory=True)).startswith(DEV_SECRET_PREFIX)
             or _dev_secret(field.get_default(call_default_factory=True))
-        } | {prefix + "MONGODB_URL"}
+        }
+        if service in DATA_SERVICES:  # the portal has no database to connect to
+            must_be_set.add(prefix + "MONGODB_URL")
         container = container_of(rendered, service)
         for source in container.get("envFrom", []):
             in_config = set(rendered.get("ConfigMap", source["configMapRef"]["name"]).get("data", {}))
@@ -712,8 +738,8 @@ def check_topics(rendered: Rendered, facts: dict[str, ServiceFacts], monkeypatch
         assert min_insync <= topic["spec"]["replicas"], f"{topic['metadata']['name']}: min.insync.replicas"
         topics[topic["spec"].get("topicName", topic["metadata"]["name"])] = topic
     plain = [listener for listener in kafka["spec"]["kafka"]["listeners"] if not listener["tls"]]
-    for service in SERVICES:
-        settings = service_settings(rendered, service, monkeypatch)
+    for service in DATA_SERVICES:  # not the portal: it neither publishes nor consumes
+        settings = data_service_settings(rendered, service, monkeypatch)
         bootstrap = {f"{kafka['metadata']['name']}-kafka-bootstrap:{listener['port']}" for listener in plain}
         assert settings.kafka_bootstrap_servers in bootstrap, f"{service}: Kafka at {settings.kafka_bootstrap_servers}"
         used = {settings.topic_prefix + topic for topic in facts[service].topics}
@@ -927,6 +953,51 @@ BREAKAGES: dict[str, tuple[str, Callable[[Rendered], Rendered]]] = {
     "one replica in prod": (
         "availability",
         lambda r: broken(r, "HorizontalPodAutoscaler", "gamification", lambda h: h["spec"].update(minReplicas=1)),
+    ),
+    "portal readiness on a path it does not serve": (
+        "probes",
+        lambda r: broken(
+            r,
+            "Deployment",
+            "portal",
+            lambda d: first_container(d)["readinessProbe"]["httpGet"].update(path="/ready"),
+        ),
+    ),
+    "portal given a Kafka setting it does not have": (
+        "settings",
+        lambda r: broken(
+            r, "ConfigMap", "portal", lambda c: c["data"].update(OWLERY_PORTAL_KAFKA_BOOTSTRAP_SERVERS="x:9092")
+        ),
+    ),
+    "portal session secret in a ConfigMap": (
+        "secrets",
+        lambda r: broken(r, "ConfigMap", "portal", lambda c: c["data"].update(OWLERY_PORTAL_SESSION_SECRET="x")),
+    ),
+    "portal session secret reference dropped": (
+        "secrets",
+        lambda r: broken(r, "Deployment", "portal", lambda d: first_container(d).update(env=[])),
+    ),
+    "portal container port is not its http_port": (
+        "ports",
+        lambda r: broken(
+            r, "Deployment", "portal", lambda d: first_container(d)["ports"][0].update(containerPort=8080)
+        ),
+    ),
+    "portal without a disruption budget": (
+        "availability",
+        lambda r: Rendered(
+            r.overlay,
+            [i for i in r.objects if (i["kind"], i["metadata"]["name"]) != ("PodDisruptionBudget", "portal")],
+        ),
+    ),
+    "portal may run as root": (
+        "security",
+        lambda r: broken(
+            r,
+            "Deployment",
+            "portal",
+            lambda d: d["spec"]["template"]["spec"]["securityContext"].update(runAsNonRoot=False),
+        ),
     ),
     "no disruption budget": (
         "availability",

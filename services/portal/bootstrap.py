@@ -40,6 +40,9 @@ def bootstrap(settings: PortalSettings | None = None, transport: httpx.AsyncBase
         directory=api("directory", settings.directory_url),
     )
     oidc = OidcClient(
-        settings.oidc_issuer, settings.oidc_client_id, httpx.AsyncClient(timeout=timeout, transport=transport)
+        settings.oidc_issuer,
+        settings.oidc_client_id,
+        httpx.AsyncClient(timeout=timeout, transport=transport),
+        browser_issuer=settings.oidc_browser_issuer,
     )
     return Portal(settings, oidc, apis, Catalogues.load())

@@ -21,6 +21,12 @@ class PortalSettings(BaseSettings):
     log_level: str = "INFO"
     public_url: str = Field("http://127.0.0.1:8000", description="Address browsers reach the portal at")
     oidc_issuer: str = Field(DEV_ISSUER, description="The issuer people sign in with; its discovery names the rest")
+    oidc_browser_issuer: str | None = Field(
+        None,
+        description="The issuer's address as browsers reach it, if not oidc_issuer (in containers the portal calls"
+        " http://directory:8005/dev-oidc, a browser http://127.0.0.1:8005/dev-oidc): the sign-in page's address"
+        " from discovery is moved onto it",
+    )
     oidc_client_id: str = Field("owlery-portal", description="The portal's client id at the issuer (public, PKCE)")
     oidc_person_claim: str = Field("sub", description="Claim holding the directory person id (Entra: oid)")
     oidc_roles_claim: str = Field("roles", description="Claim listing the person's roles (Okta: groups)")

@@ -35,10 +35,12 @@ class Tokens:
 
 
 class OidcClient:
-    def __init__(self, issuer: str, client_id: str, http: httpx.AsyncClient) -> None:
+    def __init__(self, issuer: str, client_id: str, http: httpx.AsyncClient, browser_issuer: str | None = None) -> None:
         self.issuer = issuer.rstrip("/")
         self.client_id = client_id
         self.http = http
+        self.browser_issuer = browser_issuer.rstrip("/") if browser_issuer else None
+        """Where browsers reach the issuer, when the portal reaches it by another address (a container network)."""
         self._discovery: dict[str, Any] | None = None
 
     async def discovery(self) -> dict[str, Any]:
@@ -56,7 +58,9 @@ class OidcClient:
         return True
 
     async def authorization_url(self, redirect_uri: str, state: str, verifier: str) -> str:
-        endpoint = (await self.discovery())["authorization_endpoint"]
+        endpoint = str((await self.discovery())["authorization_endpoint"])
+        if self.browser_issuer and endpoint.startswith(self.issuer + "/"):
+            endpoint = self.browser_issuer + endpoint.removeprefix(self.issuer)
         query = {
             "response_type": "code",
             "client_id": self.client_id,
