@@ -6,9 +6,20 @@ from typing import Any
 
 ROLE_PAGES: dict[str, list[tuple[str, str]]] = {
     # role -> (path, catalogue key of the nav label); everyone signed in is an employee
-    "employee": [("/catalogue", "nav.catalogue"), ("/learning", "nav.learning"), ("/inbox", "nav.inbox")],
-    "trainer": [("/teaching", "nav.teaching")],
-    "curator": [("/curation", "nav.curation")],
+    "employee": [
+        ("/catalogue", "nav.catalogue"),
+        ("/learning", "nav.learning"),
+        ("/inbox", "nav.inbox"),
+        ("/mentoring", "nav.mentoring"),
+        ("/circles", "nav.circles"),
+        ("/formats", "nav.formats"),
+        ("/achievements", "nav.achievements"),
+        ("/preferences", "nav.preferences"),
+    ],
+    "trainer": [("/teaching", "nav.teaching"), ("/teaching/propose", "nav.propose")],
+    "curator": [("/curation", "nav.curation"), ("/desk", "nav.desk"), ("/reports", "nav.reports")],
+    "moderator": [("/moderation", "nav.moderation")],
+    "hr_admin": [("/reports", "nav.reports"), ("/hr", "nav.hr")],
 }
 
 
@@ -17,7 +28,7 @@ def navigation(roles: Sequence[str]) -> list[tuple[str, str]]:
     links: list[tuple[str, str]] = []
     for role, pages in ROLE_PAGES.items():
         if role == "employee" or role in roles:
-            links += pages
+            links += [page for page in pages if page not in links]
     return links
 
 

@@ -21,7 +21,18 @@ from portal.adapters.api import ApiError, Unauthenticated
 from portal.adapters.oidc import SignInFailed, new_verifier
 from portal.bootstrap import Portal, bootstrap
 from portal.domain.i18n import language_of
-from portal.entrypoints import pages_curator, pages_employee, pages_trainer
+from portal.entrypoints import (
+    pages_achievements,
+    pages_admin,
+    pages_circles,
+    pages_courses,
+    pages_curator,
+    pages_employee,
+    pages_formats,
+    pages_mentoring,
+    pages_moderation,
+    pages_trainer,
+)
 from portal.entrypoints.web import SignInNeeded, current_viewer, form_of, portal_of, render
 from shared.http import CorrelationIdMiddleware, health_router
 
@@ -140,6 +151,13 @@ def create_app(portal: Portal | None = None) -> FastAPI:
     app.include_router(pages_employee.router())
     app.include_router(pages_trainer.router())
     app.include_router(pages_curator.router())
+    app.include_router(pages_mentoring.router())
+    app.include_router(pages_circles.router())
+    app.include_router(pages_moderation.router())
+    app.include_router(pages_formats.router())
+    app.include_router(pages_achievements.router())
+    app.include_router(pages_courses.router())
+    app.include_router(pages_admin.router())
     return app
 
 
