@@ -11,62 +11,20 @@ in both languages for raw catalogue keys and unlabelled inputs. Screenshots go t
 """
 
 import asyncio
-import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 from playwright.async_api import Page, expect
 
 from deploy.local.services import ServiceProcess
 from tests.support.platform import Platform
-from tests.support.portal import screenshot, sign_in
+from tests.support.portal import apply, call, page_problems, published_course, screenshot, sign_in
 
 ANNA, TOM, IRINA, OLGA = "demo-anna", "demo-tom", "demo-irina", "demo-olga"
-CATALOGUES = Path(__file__).resolve().parents[2] / "services" / "portal" / "i18n"
-
-
-async def call(answer: httpx.Response, status: int = 200) -> Any:
-    assert answer.status_code == status, f"{answer.request.method} {answer.request.url}: {answer.text}"
-    return answer.json() if answer.content else None
-
-
-async def published_course(platform: Platform, title: str, capacity: int = 5) -> dict[str, Any]:
-    """Tom's course, approved by Irina, with one cohort starting in two weeks (Tom's debut, if his first)."""
-    enrolment = platform.url("enrolment")
-    tom, irina = platform.headers(TOM, "trainer"), platform.headers(IRINA, "curator")
-    body = {
-        "title_ru": title,
-        "title_en": f"{title} (en)",
-        "sessions": 3,
-        "weekly_effort_hours": 2,
-        "rules": {"capacity": capacity},
-    }
-    async with httpx.AsyncClient(timeout=30) as client:
-        course = await call(await client.post(f"{enrolment}/courses", json=body, headers=tom), 201)
-        review = {"verdict": "approved"}
-        await call(await client.post(f"{enrolment}/courses/{course['id']}/reviews", json=review, headers=irina))
-        start = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
-        slot = {"weekday": 2, "local_time": "15:00", "time_zone": "Europe/Moscow", "start_date": start}
-        opened: dict[str, Any] = await call(
-            await client.post(f"{enrolment}/courses/{course['id']}/cohorts", json=slot, headers=tom), 201
-        )
-        return opened
-
-
-async def apply(platform: Platform, course_id: str, person_id: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=30) as client:
-        answer = await client.post(
-            f"{platform.url('enrolment')}/courses/{course_id}/applications",
-            json={"person_id": person_id, "motivation": "Хочу учиться", "level": "intermediate"},
-            headers=platform.headers(person_id),
-        )
-        applied: dict[str, Any] = await call(answer, 201)
-        return applied
 
 
 def conference_days() -> tuple[date, date]:
@@ -342,28 +300,6 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
   .map(el => el.outerHTML.slice(0, 120))"""
 
 
-def catalogue_keys() -> set[str]:
-    keys: set[str] = set()
-    for file in CATALOGUES.glob("*en.json"):
-        keys |= set(json.loads(file.read_text("utf-8")))
-    return keys
-
-
-async def check(page: Page, where: str, lang: str, keys: set[str]) -> list[str]:
-    problems = []
-    if await page.get_attribute("html", "lang") != lang:
-        problems.append(f"{where}: html lang is not {lang}")
-    families = {key.split(".")[0] for key in keys} - {"app"}
-    text = await page.inner_text("body")
-    raw = sorted({found for found in RAW_KEY.findall(text) if found in keys or found.split(".")[0] in families})
-    if raw:
-        problems.append(f"{where}: raw keys {raw}")
-    unlabelled = await page.evaluate(UNLABELLED)
-    if unlabelled:
-        problems.append(f"{where}: inputs without a label {unlabelled}")
-    return problems
-
-
 async def test_every_new_page_in_both_languages_shows_no_raw_key_and_labels_every_input(
     platform: Platform, portal: ServiceProcess, page: Page
 ) -> None:
@@ -411,7 +347,6 @@ async def test_every_new_page_in_both_languages_shows_no_raw_key_and_labels_ever
         "irina@owlery.dev": [f"/conferences/{open_call}", "/reports"],
         "olga@owlery.dev": ["/hr", "/reports"],
     }
-    keys = catalogue_keys()
     problems: list[str] = []
     for user_name, paths in walks.items():
         await signed_out(page)
@@ -421,7 +356,7 @@ async def test_every_new_page_in_both_languages_shows_no_raw_key_and_labels_ever
             for number, path in enumerate(paths):
                 answer = await page.goto(f"{portal.url}{path}")
                 assert answer is not None and answer.status == 200, f"{user_name} {path}: {answer and answer.status}"
-                problems += await check(page, f"{user_name} {path} [{lang}]", lang, keys)
+                problems += await page_problems(page, f"{user_name} {path} [{lang}]", lang)
                 await screenshot(page, f"walk-formats-{lang}-{user_name.split('@')[0]}-{number}")
     # A phone's width: the new pages fit without sideways scrolling.
     await page.set_viewport_size({"width": 375, "height": 800})

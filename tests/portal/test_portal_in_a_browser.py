@@ -8,65 +8,18 @@ happened). Every page is walked in both languages for raw catalogue keys and unl
 laptop's and a phone's width. Each test saves screenshots to the report folder (tests.support.portal).
 """
 
-import json
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from datetime import datetime, timedelta
 
 import httpx
 from playwright.async_api import Page, expect
 
 from deploy.local.services import ServiceProcess
 from tests.support.platform import Platform
-from tests.support.portal import screenshot, sign_in
+from tests.support.portal import apply, call, page_problems, published_course, screenshot, sign_in
 
 ANNA, TOM, IRINA = "demo-anna", "demo-tom", "demo-irina"
-CATALOGUES = Path(__file__).resolve().parents[2] / "services" / "portal" / "i18n"
-
-
-async def call(answer: httpx.Response, status: int = 200) -> Any:
-    assert answer.status_code == status, f"{answer.request.method} {answer.request.url}: {answer.text}"
-    return answer.json() if answer.content else None
-
-
-async def published_course(platform: Platform, title: str, capacity: int = 2) -> dict[str, Any]:
-    """Tom's course, approved by Irina, with one cohort of `capacity` seats starting in two weeks."""
-    enrolment = platform.url("enrolment")
-    tom, irina = platform.headers(TOM, "trainer"), platform.headers(IRINA, "curator")
-    body = {
-        "title_ru": title,
-        "title_en": f"{title} (en)",
-        "sessions": 3,
-        "weekly_effort_hours": 2,
-        "availability": [{"weekday": 2, "local_time": "15:00", "time_zone": "Europe/Moscow"}],
-        "rules": {"capacity": capacity},
-    }
-    async with httpx.AsyncClient(timeout=30) as client:
-        course = await call(await client.post(f"{enrolment}/courses", json=body, headers=tom), 201)
-        await call(
-            await client.post(
-                f"{enrolment}/courses/{course['id']}/reviews", json={"verdict": "approved"}, headers=irina
-            )
-        )
-        start = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
-        slot = {"weekday": 2, "local_time": "15:00", "time_zone": "Europe/Moscow", "start_date": start}
-        opened: dict[str, Any] = await call(
-            await client.post(f"{enrolment}/courses/{course['id']}/cohorts", json=slot, headers=tom), 201
-        )
-        return opened
-
-
-async def apply(platform: Platform, course_id: str, person_id: str, status: int = 201) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=30) as client:
-        answer = await client.post(
-            f"{platform.url('enrolment')}/courses/{course_id}/applications",
-            json={"person_id": person_id, "motivation": "Хочу учиться", "level": "intermediate"},
-            headers=platform.headers(person_id),
-        )
-        applied: dict[str, Any] = await call(answer, status)
-        return applied
 
 
 async def test_an_employee_signs_in_and_joins_the_waitlist_of_a_full_course(
@@ -149,15 +102,6 @@ async def test_a_curator_approves_a_stream_proposed_from_the_waitlist(
     assert [cohort["enrolled"] for cohort in after["cohorts"]] == [2, 2]
 
 
-RAW_KEY = re.compile(r"\b[a-z_]+(?:\.[a-z0-9_]+)+\b")
-
-UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
-  .filter(el => el.type !== 'hidden')
-  .filter(el => !(el.labels && el.labels.length))
-  .filter(el => !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
-  .map(el => el.outerHTML.slice(0, 120))"""
-
-
 async def test_every_page_in_both_languages_shows_no_raw_key_and_labels_every_input(
     platform: Platform, portal: ServiceProcess, page: Page
 ) -> None:
@@ -172,7 +116,6 @@ async def test_every_page_in_both_languages_shows_no_raw_key_and_labels_every_in
             ),
             201,
         )
-    keys = set(json.loads((CATALOGUES / "en.json").read_text("utf-8")))
     problems: list[str] = []
     cohort = course["cohorts"][0]["id"]
     walks = {
@@ -183,7 +126,7 @@ async def test_every_page_in_both_languages_shows_no_raw_key_and_labels_every_in
     await page.goto(f"{portal.url}/")
     for lang in ("ru", "en"):
         await page.get_by_role("button", name={"ru": "Рус", "en": "Eng"}[lang]).click()
-        problems += await check(page, f"/ [{lang}]", lang, keys)
+        problems += await page_problems(page, f"/ [{lang}]", lang)
         await screenshot(page, f"walk-{lang}-welcome")
     for user_name, paths in walks.items():
         await page.context.clear_cookies()
@@ -192,7 +135,7 @@ async def test_every_page_in_both_languages_shows_no_raw_key_and_labels_every_in
             await page.get_by_role("button", name={"ru": "Рус", "en": "Eng"}[lang]).click()
             for number, path in enumerate(paths):
                 await page.goto(f"{portal.url}{path}")
-                problems += await check(page, f"{path} [{lang}]", lang, keys)
+                problems += await page_problems(page, f"{path} [{lang}]", lang)
                 await screenshot(page, f"walk-{lang}-{user_name.split('@')[0]}-{number}")
     await expect(page.get_by_role("link", name=f"Walk-through {run}")).to_be_visible()  # Irina's queue, in English
     # A phone's width: the course page fits without sideways scrolling.
@@ -203,23 +146,6 @@ async def test_every_page_in_both_languages_shows_no_raw_key_and_labels_every_in
     await screenshot(page, "walk-phone-course")
     assert width <= 375, f"the course page is {width}px wide on a 375px phone"
     assert problems == []
-
-
-async def check(page: Page, where: str, lang: str, keys: set[str]) -> list[str]:
-    problems = []
-    if await page.get_attribute("html", "lang") != lang:
-        problems.append(f"{where}: html lang is not {lang}")
-    text = await page.inner_text("body")
-    raw = sorted({found for found in RAW_KEY.findall(text) if found in keys or found.split(".")[0] in _FAMILIES})
-    if raw:
-        problems.append(f"{where}: raw keys {raw}")
-    unlabelled = await page.evaluate(UNLABELLED)
-    if unlabelled:
-        problems.append(f"{where}: inputs without a label {unlabelled}")
-    return problems
-
-
-_FAMILIES = {key.split(".")[0] for key in json.loads((CATALOGUES / "en.json").read_text("utf-8"))} - {"app"}
 
 
 async def test_a_trainer_marks_attendance_and_reviews_homework(

@@ -16,20 +16,11 @@ import httpx
 from playwright.async_api import Page, expect
 
 from deploy.local.services import ServiceProcess
-from portal.domain.i18n import Catalogues
-from tests.portal.test_portal_in_a_browser import RAW_KEY, UNLABELLED
 from tests.support.platform import Platform
-from tests.support.portal import screenshot, sign_in
+from tests.support.portal import call, page_problems, screenshot, sign_in
 from tests.support.programmes import programme_terms
 
 ANNA, TOM, IRINA, MAX = "demo-anna", "demo-tom", "demo-irina", "demo-max"
-EN = Catalogues.load().words["en"]
-FAMILIES = {key.split(".")[0] for key in EN} - {"app"}
-
-
-async def call(answer: httpx.Response, status: int = 200) -> Any:
-    assert answer.status_code == status, f"{answer.request.method} {answer.request.url}: {answer.text}"
-    return answer.json() if answer.content else None
 
 
 def profile(level: int, topic: str) -> dict[str, Any]:
@@ -210,7 +201,7 @@ async def test_every_mentoring_page_in_both_languages_shows_no_raw_key_and_label
             await page.get_by_role("button", name={"ru": "Рус", "en": "Eng"}[lang]).click()
             for number, path in enumerate(paths):
                 await page.goto(f"{portal.url}{path}")
-                problems += await check(page, f"{user_name} {path} [{lang}]", lang)
+                problems += await page_problems(page, f"{user_name} {path} [{lang}]", lang)
                 await screenshot(page, f"walk-mentoring-{lang}-{user_name.split('@')[0]}-{number}")
     # The moderator reveals the anonymous author, giving the reason the service requires.
     card = page.get_by_test_id("flag").filter(has_text=f"Грубость {run}")
@@ -237,18 +228,3 @@ async def test_every_mentoring_page_in_both_languages_shows_no_raw_key_and_label
     await screenshot(page, "walk-mentoring-phone-pair")
     assert width <= 375, f"the pair page is {width}px wide on a 375px phone"
     assert problems == []
-
-
-async def check(page: Page, where: str, lang: str) -> list[str]:
-    """The existing walk's checks, over every catalogue file (this area's families included)."""
-    problems = []
-    if await page.get_attribute("html", "lang") != lang:
-        problems.append(f"{where}: html lang is not {lang}")
-    text = await page.inner_text("body")
-    raw = sorted({found for found in RAW_KEY.findall(text) if found in EN or found.split(".")[0] in FAMILIES})
-    if raw:
-        problems.append(f"{where}: raw keys {raw}")
-    unlabelled = await page.evaluate(UNLABELLED)
-    if unlabelled:
-        problems.append(f"{where}: inputs without a label {unlabelled}")
-    return problems

@@ -6,15 +6,20 @@ Screenshots go to the test report folder: `.run/test-report/portal/` (OWLERY_TES
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, async_playwright
 
 from deploy.local.services import ServiceProcess, portal_environment
+from portal.domain.i18n import Catalogues
 from tests.support.platform import LOG_DIR, Platform, free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -99,3 +104,79 @@ async def sign_in(page: Page, portal_url: str, user_name: str, next_path: str = 
     await page.goto(f"{portal_url}/login?next={next_path}")
     await page.locator(f'button[name="user_name"][value="{user_name}"]').click()
     await page.wait_for_url(f"{portal_url}{next_path}*")
+
+
+# --- seeding through the services' public APIs, and the checks every page walk makes -------------------------
+
+TOM, IRINA = "demo-tom", "demo-irina"
+
+
+async def call(answer: httpx.Response, status: int = 200) -> Any:
+    """The answer's JSON, after checking its status (the message names the request and what came back)."""
+    assert answer.status_code == status, f"{answer.request.method} {answer.request.url}: {answer.text}"
+    return answer.json() if answer.content else None
+
+
+async def published_course(platform: Platform, title: str, capacity: int = 2) -> dict[str, Any]:
+    """Tom's course, approved by Irina, with one cohort of `capacity` seats starting in two weeks."""
+    enrolment = platform.url("enrolment")
+    tom, irina = platform.headers(TOM, "trainer"), platform.headers(IRINA, "curator")
+    body = {
+        "title_ru": title,
+        "title_en": f"{title} (en)",
+        "sessions": 3,
+        "weekly_effort_hours": 2,
+        "availability": [{"weekday": 2, "local_time": "15:00", "time_zone": "Europe/Moscow"}],
+        "rules": {"capacity": capacity},
+    }
+    async with httpx.AsyncClient(timeout=30) as client:
+        course = await call(await client.post(f"{enrolment}/courses", json=body, headers=tom), 201)
+        review = {"verdict": "approved"}
+        await call(await client.post(f"{enrolment}/courses/{course['id']}/reviews", json=review, headers=irina))
+        start = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
+        slot = {"weekday": 2, "local_time": "15:00", "time_zone": "Europe/Moscow", "start_date": start}
+        opened: dict[str, Any] = await call(
+            await client.post(f"{enrolment}/courses/{course['id']}/cohorts", json=slot, headers=tom), 201
+        )
+        return opened
+
+
+async def apply(platform: Platform, course_id: str, person_id: str, status: int = 201) -> dict[str, Any]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        answer = await client.post(
+            f"{platform.url('enrolment')}/courses/{course_id}/applications",
+            json={"person_id": person_id, "motivation": "Хочу учиться", "level": "intermediate"},
+            headers=platform.headers(person_id),
+        )
+        applied: dict[str, Any] = await call(answer, status)
+        return applied
+
+
+RAW_KEY = re.compile(r"\b[a-z_]+(?:\.[a-z0-9_]+)+\b")
+"""What a catalogue key looks like on a page, had it not been translated."""
+
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length))
+  .filter(el => !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+CATALOGUE_KEYS = set(Catalogues.load().words["en"])  # every catalogue file, areas included
+_FAMILIES = {key.split(".")[0] for key in CATALOGUE_KEYS} - {"app"}
+
+
+async def page_problems(page: Page, where: str, lang: str) -> list[str]:
+    """What is wrong with the page shown: a wrong `lang`, catalogue keys shown raw, inputs without a label."""
+    problems = []
+    if await page.get_attribute("html", "lang") != lang:
+        problems.append(f"{where}: html lang is not {lang}")
+    text = await page.inner_text("body")
+    raw = sorted(
+        {found for found in RAW_KEY.findall(text) if found in CATALOGUE_KEYS or found.split(".")[0] in _FAMILIES}
+    )
+    if raw:
+        problems.append(f"{where}: raw keys {raw}")
+    unlabelled = await page.evaluate(UNLABELLED)
+    if unlabelled:
+        problems.append(f"{where}: inputs without a label {unlabelled}")
+    return problems

@@ -8,12 +8,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from portal.bootstrap import bootstrap
-from portal.config import PortalSettings
-from portal.entrypoints.http import create_app
 from portal.entrypoints.pages_achievements import preference_field, preferences_body, preferences_form
 from portal.entrypoints.pages_formats import aware, by_track, in_zone
-from portal.tests.test_pages import ISSUER, Fakes, sign_in
+from portal.tests.test_pages import Fakes, portal_over, sign_in
 
 PNG = b"\x89PNG\r\n\x1a\nfake"
 PREFERENCES = {
@@ -76,21 +73,7 @@ def fakes() -> FormatFakes:
 
 @pytest_asyncio.fixture
 async def browser(fakes: FormatFakes) -> AsyncIterator[httpx.AsyncClient]:
-    settings = PortalSettings(
-        mode="dev",
-        public_url="http://portal.test",
-        oidc_issuer=ISSUER,
-        enrolment_url="http://enrolment.test",
-        mentoring_url="http://mentoring.test",
-        gamification_url="http://gamification.test",
-        directory_url="http://directory.test",
-        notifications_url="http://notifications.test",
-    )
-    app = create_app(bootstrap(settings, transport=httpx.MockTransport(fakes)))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal.test") as client,
-    ):
+    async with portal_over(fakes) as client:
         yield client
 
 

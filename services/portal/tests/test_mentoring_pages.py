@@ -8,8 +8,6 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from portal.bootstrap import bootstrap
-from portal.config import PortalSettings
 from portal.domain.i18n import Catalogues
 from portal.domain.mentoring import (
     REMEMBERED_PAIRS,
@@ -23,8 +21,7 @@ from portal.domain.mentoring import (
     words,
 )
 from portal.domain.views import navigation
-from portal.entrypoints.http import create_app
-from portal.tests.test_pages import ISSUER, Fakes, sign_in
+from portal.tests.test_pages import Fakes, portal_over, sign_in
 
 PAIR: dict[str, Any] = {
     "id": "p1", "programme_id": "g1", "programme_title": "Reverse mentoring: AI", "kind": "reverse",
@@ -90,20 +87,7 @@ def fakes() -> MentoringFakes:
 
 @pytest_asyncio.fixture
 async def browser(fakes: MentoringFakes) -> AsyncIterator[httpx.AsyncClient]:
-    settings = PortalSettings(
-        mode="dev",
-        public_url="http://portal.test",
-        oidc_issuer=ISSUER,
-        enrolment_url="http://enrolment.test",
-        mentoring_url="http://mentoring.test",
-        directory_url="http://directory.test",
-        notifications_url="http://notifications.test",
-    )
-    app = create_app(bootstrap(settings, transport=httpx.MockTransport(fakes)))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal.test") as client,
-    ):
+    async with portal_over(fakes) as client:
         yield client
 
 

@@ -1,5 +1,6 @@
 """The portal against answering fakes of the issuer and the services: sign-in, pages, refusals kept by field."""
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -76,21 +77,30 @@ def fakes() -> Fakes:
     return Fakes()
 
 
-@pytest_asyncio.fixture
-async def browser(fakes: Fakes) -> AsyncIterator[httpx.AsyncClient]:
+@contextlib.asynccontextmanager
+async def portal_over(fakes: Fakes) -> AsyncIterator[httpx.AsyncClient]:
+    """The portal, as a browser reaches it, over fake services (every one at http://<name>.test)."""
     settings = PortalSettings(
         mode="dev",
         public_url="http://portal.test",
         oidc_issuer=ISSUER,
         enrolment_url="http://enrolment.test",
-        directory_url="http://directory.test",
+        mentoring_url="http://mentoring.test",
+        gamification_url="http://gamification.test",
         notifications_url="http://notifications.test",
+        directory_url="http://directory.test",
     )
     app = create_app(bootstrap(settings, transport=httpx.MockTransport(fakes)))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal.test") as client,
     ):
+        yield client
+
+
+@pytest_asyncio.fixture
+async def browser(fakes: Fakes) -> AsyncIterator[httpx.AsyncClient]:
+    async with portal_over(fakes) as client:
         yield client
 
 
