@@ -9,6 +9,7 @@ Benchmarks (in the order they run; `--only` takes these names):
 
     rss            idle VmRSS of each of the five services and the portal       bench/rss.py
     http           p99 at 500 requests/s, open loop: enrolment vs bare FastAPI   bench/latency.py
+    commands       database commands one application costs, counted               bench/commands.py
     pipeline       HTTP -> Kafka -> ledger: transport, reference, Owlery         bench/pipeline.py
     enrolment      applications/s at 100 concurrent clients vs bare FastAPI      bench/enrolment.py
     matching       whole-pool mentor matching, 10,000 x 2,000                    bench/matching.py
@@ -52,6 +53,7 @@ class Benchmark:
 BENCHMARKS = [
     Benchmark("rss", "bench.rss", (), ("--quick",), 240),
     Benchmark("http", "bench.latency", ("--seconds", "20"), ("--quick",), 400),
+    Benchmark("commands", "bench.commands", (), (), 120),
     Benchmark("pipeline", "bench.pipeline", (), ("--quick",), 900),
     # SIZES (full run), chosen so that everything fits in about 15 minutes on a busy 2-CPU machine, where
     # each write to FerretDB (SQLite) takes tens of milliseconds: fewer requests than the scripts' defaults
