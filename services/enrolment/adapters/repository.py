@@ -302,6 +302,16 @@ class MongoCourseRepository:
             if doc["_id"] not in {offer.id for offer in course.offers.values()}:
                 await self.deadlines.delete_one({"_id": doc["_id"]})
 
+    async def applied_to_by(self, person_id: str) -> builtins.list[Course]:
+        """The courses whose head holds an application of the person, rebuilt by the domain.
+
+        FerretDB looks up nothing but _id, so this scans the heads: fine for one person's own page, which
+        is asked for one at a time and far less often than the catalogue; a hot path would need an index
+        of applications by person instead.
+        """
+        found = self.store.heads.find({"applications.person_id": person_id}).sort("_id", 1)
+        return [Course.from_state(head["_id"], head) async for head in found]
+
     async def involving(self, person_id: str) -> builtins.list[str]:
         # Two scans (FerretDB looks up nothing but _id): fine for rare privacy requests, kept off hot paths.
         # The commits are the truth; the heads are asked too in case a crash left one ahead of its commits.

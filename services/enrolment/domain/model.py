@@ -169,6 +169,7 @@ class Application:
     department: str | None = None
     time_zone: str | None = None
     manager_id: str | None = None
+    applied_at: datetime | None = None  # None for applications stored before it was recorded
 
     def fits(self, cohort_id: str) -> bool:
         return self.preferred_cohort_id is None or self.preferred_cohort_id == cohort_id
@@ -364,6 +365,7 @@ class Course:
             applicant.department,
             applicant.time_zone,
             applicant.manager_id,
+            now,
         )
         self.applications[applicant.person_id] = application
         if self.rules.manager_approval:

@@ -24,6 +24,7 @@ from enrolment.entrypoints.schemas import (
     CourseIn,
     CourseOut,
     ManagerDecisionIn,
+    PersonApplicationsOut,
     RehearsalIn,
     ReviewIn,
     StreamDecisionIn,
@@ -185,6 +186,17 @@ def courses_router(service: Enrolment) -> APIRouter:
     return router
 
 
+def people_router(service: Enrolment) -> APIRouter:
+    router = APIRouter(prefix="/people")
+
+    @router.get("/{person_id}/applications", response_model=PersonApplicationsOut, tags=["applications"])
+    async def applications_of(person_id: str) -> PersonApplicationsOut:
+        """The person's applications across courses, newest first: status, cohort, waitlist place, offer."""
+        return PersonApplicationsOut.of(person_id, await handlers.applications_of(person_id, service.courses))
+
+    return router
+
+
 def create_app(service: Enrolment | None = None) -> FastAPI:
     service = service or bootstrap()
     runtime = service.runtime
@@ -214,6 +226,7 @@ def create_app(service: Enrolment | None = None) -> FastAPI:
 
     app.include_router(privacy_router("enrolment", export, runtime.audit))
     app.include_router(courses_router(service))
+    app.include_router(people_router(service))
     app.include_router(trainers_router(service.trainers))
     app.include_router(cohort_router(service.runs, rosters, service.people, clock=service.clock))
     app.include_router(

@@ -39,6 +39,8 @@ COURSE_POLICY: dict[str, Access] = {
     "POST /courses/{course_id}/applications/{person_id}/manager-decision": allow(
         "employee", owner=MANAGER_OF_APPLICANT
     ),
+    # One's own learning page; HR and admins see anyone's.
+    "GET /people/{person_id}/applications": allow("employee", owner=OWN_RECORD, unless=["hr_admin", "admin"]),
     "GET /courses/{course_id}/stream-proposal": allow("curator", "admin"),
     "POST /courses/{course_id}/stream-proposals/{proposal_id}/decision": allow("curator"),
 }

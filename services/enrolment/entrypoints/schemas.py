@@ -258,6 +258,51 @@ class ApplicationOut(BaseModel):
         )
 
 
+class PersonApplicationOut(BaseModel):
+    """One of a person's applications, with what their own learning page shows of its course."""
+
+    application_id: str
+    course_id: str
+    course_title: str = Field(description="In the course's own language, else the other one")
+    course_title_en: str | None
+    course_title_ru: str | None
+    status: Literal[
+        "awaiting_manager", "enrolled", "waitlisted", "offered", "withdrawn", "declined_by_manager", "lapsed"
+    ]
+    cohort_id: str | None
+    cohort_session_starts: list[datetime] = Field(description="The sessions of the cohort; empty without one")
+    waitlist_position: int | None
+    offer_expires_at: datetime | None = Field(description="The deadline of the seat offered, if one is")
+    applied_at: datetime | None = Field(description="Unknown for applications made before it was recorded")
+
+    @classmethod
+    def of(cls, application: Application, course: Course) -> "PersonApplicationOut":
+        offer = course.offers.get(application.person_id)
+        cohort = next((c for c in course.cohorts if c.id == application.cohort_id), None)
+        return cls(
+            application_id=application.id,
+            course_id=course.id,
+            course_title=course.title,
+            course_title_en=course.proposal.title_en,
+            course_title_ru=course.proposal.title_ru,
+            status=application.status.value,
+            cohort_id=application.cohort_id,
+            cohort_session_starts=list(cohort.session_starts) if cohort else [],
+            waitlist_position=course.waitlist_position(application.person_id),
+            offer_expires_at=offer.expires_at if offer else None,
+            applied_at=application.applied_at,
+        )
+
+
+class PersonApplicationsOut(BaseModel):
+    person_id: str
+    items: list[PersonApplicationOut] = Field(description="Newest first")
+
+    @classmethod
+    def of(cls, person_id: str, found: list[tuple[Application, Course]]) -> "PersonApplicationsOut":
+        return cls(person_id=person_id, items=[PersonApplicationOut.of(a, course) for a, course in found])
+
+
 class StreamProposalOut(BaseModel):
     proposal_id: str
     open: bool

@@ -258,6 +258,21 @@ async def get_course(course_id: str, courses: CourseRepository) -> tuple[Course,
     return found
 
 
+async def applications_of(person_id: str, courses: CourseRepository) -> list[tuple[Application, Course]]:
+    """The person's applications across courses, each with its course: newest first.
+
+    Applications stored before their date was recorded come last, in course order.
+    """
+    found = [
+        (course.applications[person_id], course)
+        for course in await courses.applied_to_by(person_id)
+        if person_id in course.applications
+    ]
+    undated = datetime.min.replace(tzinfo=UTC)
+    found.sort(key=lambda pair: pair[0].applied_at or undated, reverse=True)  # stable: ties keep course order
+    return found
+
+
 async def erase_person(
     person_id: str,
     courses: CourseRepository,

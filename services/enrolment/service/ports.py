@@ -48,6 +48,10 @@ class CourseRepository(Protocol):
         """Ids of the courses whose state or history names the person (a scan: privacy requests only)."""
         ...
 
+    async def applied_to_by(self, person_id: str) -> builtins.list[Course]:
+        """The courses, as they are now, holding an application of the person (in any status)."""
+        ...
+
     async def erase_from_history(self, course_id: str, person_id: str, replacement: str, through_version: int) -> int:
         """Put `replacement` for the person in versions 1..through_version; how many versions changed.
 

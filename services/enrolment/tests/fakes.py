@@ -87,6 +87,13 @@ class InMemoryCourseRepository:
     async def forget_ended_offers(self, course: Course, now: datetime) -> None:
         """Nothing to forget: this fake keeps only each course's next deadline, recomputed on save."""
 
+    async def applied_to_by(self, person_id: str) -> builtins.list[Course]:
+        return [
+            Course.from_state(course_id, state)
+            for course_id, (state, _) in sorted(self.states.items())
+            if any(a["person_id"] == person_id for a in state["applications"])
+        ]
+
     async def involving(self, person_id: str) -> builtins.list[str]:
         return sorted(
             course_id

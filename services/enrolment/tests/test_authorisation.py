@@ -92,6 +92,10 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         await apply(course_id, owner)
         return Call("GET", f"/courses/{course_id}/applications/{owner}", missing_path=f"{MISSING}/applications/{owner}")
 
+    async def my_applications(owner: str) -> Call:
+        await apply(await published(), owner)
+        return Call("GET", f"/people/{owner}/applications")
+
     async def withdraw(owner: str) -> Call:
         course_id = await published()
         await apply(course_id, owner)
@@ -405,6 +409,7 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         "POST /courses/{course_id}/applications/{person_id}/withdrawal": withdraw,
         "POST /courses/{course_id}/applications/{person_id}/offer/confirmation": confirm,
         "POST /courses/{course_id}/applications/{person_id}/manager-decision": manager_decision,
+        "GET /people/{person_id}/applications": my_applications,
         "GET /courses/{course_id}/stream-proposal": stream_proposal,
         "POST /courses/{course_id}/stream-proposals/{proposal_id}/decision": decide_stream,
         "GET /trainers/{person_id}": about("GET", "/trainers/known-trainer"),

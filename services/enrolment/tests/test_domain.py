@@ -224,6 +224,7 @@ def test_erasing_drops_what_the_directory_told_of_the_person() -> None:
         "department": None,
         "time_zone": None,
         "manager_id": None,
+        "applied_at": NOW,  # when, not who: kept, as the arrival is
     }
 
 

@@ -98,26 +98,23 @@ def router() -> APIRouter:
 
     @router.get("/learning")
     async def learning(request: Request, who: Who) -> HTMLResponse:
-        # Enrolment has no "my applications" list yet: ask each published course (issue 13 follow-up).
+        """The person's applications (newest first), each with its status and the cohort's next session."""
         enrolment = portal_of(request).apis.enrolment
-        page = await enrolment.get("/courses", who.token, limit=200)
-        ids = [item["id"] for item in page["items"]]
-        found = await asyncio.gather(
-            *(enrolment.find(f"/courses/{course_id}/applications/{who.person_id}", who.token) for course_id in ids)
-        )
-        mine = [(item, application) for item, application in zip(page["items"], found, strict=True) if application]
-        courses = await asyncio.gather(*(enrolment.get(f"/courses/{item['id']}", who.token) for item, _ in mine))
+        mine = await enrolment.get(f"/people/{who.person_id}/applications", who.token)
         now = datetime.now(UTC)
-        rows = []
-        for (item, application), course in zip(mine, courses, strict=True):
-            cohort = next((c for c in course["cohorts"] if c["id"] == application["cohort_id"]), None)
-            rows.append(
-                {
-                    "course": item,
-                    "application": application,
-                    "next_session": next_session(cohort["session_starts"], now) if cohort else None,
-                }
-            )
+        rows = [
+            {
+                "course": {
+                    "id": item["course_id"],
+                    "title": item["course_title"],
+                    "title_en": item["course_title_en"],
+                    "title_ru": item["course_title_ru"],
+                },
+                "application": item,
+                "next_session": next_session(item["cohort_session_starts"], now) if item["cohort_id"] else None,
+            }
+            for item in mine["items"]
+        ]
         return render(request, "learning.html", rows=rows)
 
     @router.get("/inbox")

@@ -26,6 +26,15 @@ COURSE = {
     "cohorts": [{"id": "k1", "number": 1, "trainer_id": "demo-tom", "capacity": 2, "enrolled": 2, "weekday": 2,
                  "local_time": "15:00", "time_zone": "Europe/Moscow", "session_starts": ["2030-01-02T12:00:00Z"]}],
 }  # fmt: skip
+MY_APPLICATIONS = [
+    {"application_id": "a2", "course_id": "c2", "course_title": "Kafka", "course_title_en": "Kafka",
+     "course_title_ru": None, "status": "waitlisted", "cohort_id": None, "cohort_session_starts": [],
+     "waitlist_position": 3, "offer_expires_at": None, "applied_at": "2029-12-20T10:00:00Z"},
+    {"application_id": "a1", "course_id": "c1", "course_title": "Автотесты", "course_title_en": "Test automation",
+     "course_title_ru": "Автотесты", "status": "enrolled", "cohort_id": "k1",
+     "cohort_session_starts": ["2020-01-01T12:00:00Z", "2030-01-02T12:00:00Z"], "waitlist_position": None,
+     "offer_expires_at": None, "applied_at": "2029-12-01T10:00:00Z"},
+]  # fmt: skip
 
 
 class Fakes:
@@ -35,6 +44,7 @@ class Fakes:
         self.challenge: str | None = None
         self.applied: list[dict[str, Any]] = []
         self.unread = 2
+        self.asked: list[str] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         host, path = request.url.host, request.url.path
@@ -46,6 +56,9 @@ class Fakes:
             person = "demo-anna" if person == "me" else person
             return httpx.Response(200, json={"id": person, "display_name": f"Name of {person}", "locale": "en"})
         if host == "enrolment.test":
+            self.asked.append(path)
+            if path == "/people/demo-anna/applications":
+                return httpx.Response(200, json={"person_id": "demo-anna", "items": MY_APPLICATIONS})
             if path == "/courses":
                 return httpx.Response(200, json={"total": 1, "items": [{**COURSE, "status": "approved"}]})
             if path == "/courses/c1":
@@ -161,6 +174,23 @@ async def test_a_refused_application_keeps_what_was_typed_and_names_the_field(
     assert 'id="motivation-error"' in answer.text
     assert "Please check your motivation text (motivation is too short)" in answer.text
     assert '<option value="advanced" selected>' in answer.text
+
+
+async def test_my_learning_asks_enrolment_once_for_the_persons_applications(
+    browser: httpx.AsyncClient, fakes: Fakes
+) -> None:
+    await sign_in(browser, fakes)
+    fakes.asked.clear()
+    page = await browser.get("/learning")
+    assert page.status_code == 200
+    assert fakes.asked == ["/people/demo-anna/applications"]  # not every catalogue course one by one
+    kafka, automation = page.text.index('href="/courses/c2"'), page.text.index('href="/courses/c1"')
+    assert kafka < automation  # newest first, as enrolment answers
+    assert "Test automation" in page.text  # in the reader's language
+    assert 'datetime="2030-01-02T12:00:00Z"' in page.text  # the cohort's next session, not a past one
+    assert "2020-01-01" not in page.text
+    assert page.text.count("<time") == 1  # waitlisted: no cohort, no session
+    assert "Your place on the waitlist: 3" in page.text
 
 
 async def test_the_inbox_badge_is_a_fragment_with_the_unread_count(browser: httpx.AsyncClient, fakes: Fakes) -> None:
