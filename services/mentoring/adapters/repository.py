@@ -94,6 +94,17 @@ class MongoAggregates(Generic[A]):
         found = {head["_id"] async for head in heads} | {commit["aggregate_id"] async for commit in commits}
         return sorted(found)
 
+    async def naming(self, person_id: str, *fields: str) -> list[A]:
+        # A scan of the heads (FerretDB looks up nothing but _id): fine for one person's page, kept off
+        # anything run per request over many people. Each is then loaded, so a head left behind is caught up.
+        heads = self.store.heads.find({"$or": [{field: person_id} for field in fields]}, {"_id": 1})
+        found = []
+        for aggregate_id in [head["_id"] async for head in heads]:
+            loaded = await self.get(aggregate_id)
+            if loaded is not None:
+                found.append(loaded[0])
+        return found
+
     async def erase_from_history(
         self, aggregate_id: str, person_id: str, replacement: str, through_version: int
     ) -> int:

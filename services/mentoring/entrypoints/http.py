@@ -397,6 +397,17 @@ def pairs_router(ports: Ports) -> APIRouter:
     return router
 
 
+def my_pairs_router(ports: Ports) -> APIRouter:
+    router = APIRouter(tags=["pairs"])
+
+    @router.get("/people/{person_id}/pairs", response_model=list[s.MyPairOut])
+    async def my_pairs(person_id: str) -> list[s.MyPairOut]:
+        """Your pairs, as mentor or mentee, newest first: who, which programme, since when; no confidential text."""
+        return [s.MyPairOut.of(pair, person_id) for pair in await pairs.pairs_of_person(ports, person_id)]
+
+    return router
+
+
 def create_app(service: Mentoring | None = None) -> FastAPI:
     service = service or bootstrap()
     runtime, ports = service.runtime, service.ports
@@ -414,6 +425,7 @@ def create_app(service: Mentoring | None = None) -> FastAPI:
         matching_router(ports),
         desk_router(ports),
         pairs_router(ports),
+        my_pairs_router(ports),
         circles_router(ports, service.settings.max_weekly_tasks),
         knowledge_router(service.knowledge),
         brainstorms_router(ports, service.knowledge),

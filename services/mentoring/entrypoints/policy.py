@@ -77,6 +77,8 @@ POLICY: dict[str, Access] = {
     f"POST {P}/posts": CURATOR,
     f"GET {P}/posts": SIGNED_IN,
     f"POST {P}/posts/{{post_id}}/reaction": SIGNED_IN,
+    # One's own pairs across programmes: the person alone (a curator sees a programme's pairs on its roster).
+    "GET /people/{person_id}/pairs": OWN,
     "GET /pairs/{pair_id}": allow("employee", owner=MEMBER_OR_CURATOR_OF_PAIR),
     "POST /pairs/{pair_id}/goals": MEMBER,
     "POST /pairs/{pair_id}/goals/check": MEMBER,

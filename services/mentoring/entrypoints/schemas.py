@@ -415,6 +415,37 @@ class PairOut(BaseModel):
         )
 
 
+class MyPairOut(BaseModel):
+    """One of a person's pairs, as their own list shows it: no goals, meetings, notes or feedback."""
+
+    pair_id: str
+    programme_id: str
+    programme_title: str
+    kind: str
+    role: Literal["mentor", "mentee"]
+    other_ids: list[str] = Field(description="The pair's other members: its mentor and/or fellow mentees")
+    status: str
+    formed_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, pair: Pair, person_id: str) -> "MyPairOut":
+        members = [pair.mentor_id, *pair.mentee_ids]
+        return cls(
+            pair_id=pair.id,
+            programme_id=pair.programme_id,
+            programme_title=pair.terms.programme_title,
+            kind=pair.terms.kind,
+            role="mentor" if pair.mentor_id == person_id else "mentee",
+            other_ids=[member for member in members if member != person_id],
+            status=pair.status.value,
+            formed_at=pair.formed_at,
+            started_at=pair.started_at,
+            ended_at=pair.ended_at,
+        )
+
+
 class ConcernIn(_In):
     text: str = Field(min_length=1, max_length=10_000, description="Seen by you and the curators only")
 

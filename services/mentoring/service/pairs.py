@@ -193,6 +193,14 @@ async def pairs_of(ports: Ports, pair_ids: list[str]) -> list[Pair]:
     return found
 
 
+async def pairs_of_person(ports: Ports, person_id: str) -> list[Pair]:
+    """The pairs the person is (or was) in, as mentor or mentee, the newest formed first."""
+    found = [
+        pair for pair in await ports.pairs.naming(person_id, "mentor_id", "mentee_ids") if pair.is_member(person_id)
+    ]
+    return sorted(found, key=lambda pair: (pair.formed_at, pair.id), reverse=True)
+
+
 # ------------------------------------------------------------------------------------------ health
 
 

@@ -42,6 +42,10 @@ class Repository(Protocol[A]):
         """Ids of those whose state or history names the person (a scan: privacy requests only)."""
         ...
 
+    async def naming(self, person_id: str, *fields: str) -> list[A]:
+        """Those whose newest state has the person in one of these fields (a scan: one person's page at most)."""
+        ...
+
     async def erase_from_history(
         self, aggregate_id: str, person_id: str, replacement: str, through_version: int
     ) -> int:

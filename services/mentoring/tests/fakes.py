@@ -90,6 +90,16 @@ class InMemoryAggregates(Generic[A]):
             if names(self.states[key][0], person_id) or names(self.history.get(key, []), person_id)
         )
 
+    async def naming(self, person_id: str, *fields: str) -> list[A]:
+        return [
+            self.rebuild(key, state)
+            for key, (state, _) in self.states.items()
+            if any(
+                person_id == value or (isinstance(value, list) and person_id in value)
+                for value in (state.get(field) for field in fields)
+            )
+        ]
+
     async def erase_from_history(
         self, aggregate_id: str, person_id: str, replacement: str, through_version: int
     ) -> int:

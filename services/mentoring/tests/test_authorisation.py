@@ -333,6 +333,10 @@ async def test_authorisation_matrix(servers: Servers) -> None:
 
         return example
 
+    async def my_pairs(owner: str) -> Call:
+        await formed(owner)
+        return Call("GET", f"/people/{owner}/pairs")
+
     async def set_goal(owner: str) -> Call:
         _, pair_id = await formed(owner)
         return Call("POST", f"/pairs/{pair_id}/goals", goal_body(), missing_path=f"{MISSING_PAIR}/goals")
@@ -762,6 +766,7 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         f"POST {P}/posts": publish_post,
         f"GET {P}/posts": read_posts,
         f"POST {P}/posts/{{post_id}}/reaction": react,
+        "GET /people/{person_id}/pairs": my_pairs,
         "GET /pairs/{pair_id}": pair_call("GET", ""),
         "POST /pairs/{pair_id}/goals": set_goal,
         "POST /pairs/{pair_id}/goals/check": check_goal,

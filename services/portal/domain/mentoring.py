@@ -1,21 +1,12 @@
 """View logic of the mentoring, circle and moderation pages, worked out from the mentoring service's answers."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
-
-REMEMBERED_PAIRS = 10
-"""How many opened pairs the session keeps for "My mentoring" (the service has no "my pairs" list yet)."""
 
 
 def words(text: str, limit: int = 10) -> list[str]:
     """Comma-separated words as typed ("SQL, 1C ,, tests") -> ["SQL", "1C", "tests"], at most `limit`."""
     return [part.strip() for part in text.split(",") if part.strip()][:limit]
-
-
-def remembered(pairs: Sequence[str] | None, pair_id: str) -> list[str]:
-    """The session's pairs with this one first, without repeats, at most REMEMBERED_PAIRS."""
-    kept = [pair_id, *(found for found in (pairs or []) if isinstance(found, str) and found != pair_id)]
-    return kept[:REMEMBERED_PAIRS]
 
 
 def role_in_pair(pair: Mapping[str, Any], person_id: str) -> str | None:

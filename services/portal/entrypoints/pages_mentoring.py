@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from portal.adapters.api import ApiError
-from portal.domain.mentoring import health, pair_people, remembered, role_in_pair, words
+from portal.domain.mentoring import health, pair_people, role_in_pair, words
 from portal.entrypoints.pages_employee import names
 from portal.entrypoints.web import FormState, Viewer, form_of, language, portal_of, render, translator, viewer
 
@@ -49,18 +49,12 @@ def router() -> APIRouter:
     # ------------------------------------------------------------------------------ my mentoring
 
     @router.get("/mentoring")
-    async def my_mentoring(request: Request, who: Who, pair: str = "") -> Response:
-        if pair.strip():
-            return RedirectResponse(f"/mentoring/pairs/{quote(pair.strip(), safe='')}", status_code=303)
-        mentoring = portal_of(request).apis.mentoring
-        ids = [found for found in request.session.get("pairs", []) if isinstance(found, str)]
-        found = await asyncio.gather(*(mentoring.find(f"/pairs/{pair_id}", who.token) for pair_id in ids))
-        pairs = [p for p in found if p]
-        people = await names(
-            request, who, {p["mentor_id"] for p in pairs} | {m for p in pairs for m in p["mentee_ids"]}
-        )
-        rows = [(p, role_in_pair(p, who.person_id)) for p in pairs]
-        return render(request, "mentoring_mine.html", rows=rows, people=people)
+    async def my_mentoring(request: Request, who: Who) -> Response:
+        """Every pair the person is in, as mentor or mentee, from the service: no confidential text in it."""
+        path = f"/people/{quote(who.person_id, safe='')}/pairs"
+        pairs = await portal_of(request).apis.mentoring.get(path, who.token)
+        people = await names(request, who, {other for line in pairs for other in line["other_ids"]})
+        return render(request, "mentoring_mine.html", pairs=pairs, people=people)
 
     async def pair_page(
         request: Request,
@@ -71,7 +65,6 @@ def router() -> APIRouter:
         status_code: int = 200,
     ) -> HTMLResponse:
         pair = await portal_of(request).apis.mentoring.get(f"/pairs/{pair_id}", who.token)
-        request.session["pairs"] = remembered(request.session.get("pairs"), pair_id)
         people = await names(request, who, {pair["mentor_id"], *pair["mentee_ids"]})
         return render(
             request,

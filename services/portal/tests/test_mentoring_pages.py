@@ -10,12 +10,10 @@ import pytest_asyncio
 
 from portal.domain.i18n import Catalogues
 from portal.domain.mentoring import (
-    REMEMBERED_PAIRS,
     health,
     my_solution,
     named_people,
     pair_people,
-    remembered,
     role_in_pair,
     shown_author,
     words,
@@ -29,6 +27,14 @@ PAIR: dict[str, Any] = {
     "started_at": None, "ended_at": None, "end_reason": None, "at_risk": [], "goals": [], "meetings": [],
     "experiments": [],
 }  # fmt: skip
+MY_PAIRS: list[dict[str, Any]] = [
+    {"pair_id": "p2", "programme_id": "g2", "programme_title": "Classic mentoring: SQL", "kind": "classic",
+     "role": "mentor", "other_ids": ["demo-max"], "status": "ended", "formed_at": "2030-02-01T09:00:00",
+     "started_at": "2030-02-03T09:00:00", "ended_at": "2030-04-30T18:00:00"},
+    {"pair_id": "p1", "programme_id": "g1", "programme_title": "Reverse mentoring: AI", "kind": "reverse",
+     "role": "mentee", "other_ids": ["demo-tom"], "status": "preparing", "formed_at": "2030-01-01T09:00:00",
+     "started_at": None, "ended_at": None},
+]  # fmt: skip
 ANONYMOUS: dict[str, Any] = {
     "id": "k1", "solution_id": "s1", "parent_id": None, "author": "owl-7f3a", "anonymous": True, "by_me": False,
     "text": "Try a pivot table", "moderation_note": None, "at": "2030-01-01T10:00:00", "helpful": 0,
@@ -52,6 +58,7 @@ class MentoringFakes(Fakes):
         super().__init__()
         self.posted: list[tuple[str, dict[str, Any]]] = []
         self.looked_up: list[str] = []
+        self.my_pairs = MY_PAIRS
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.host == "directory.test":
@@ -62,6 +69,8 @@ class MentoringFakes(Fakes):
         body = json.loads(request.content) if request.content else {}
         if method != "GET":
             self.posted.append((path, body))
+        if path == "/people/demo-anna/pairs" and method == "GET":
+            return httpx.Response(200, json=self.my_pairs)
         if path == "/pairs/p1" and method == "GET":
             return httpx.Response(200, json=PAIR)
         if path == "/pairs/p1/goals/check":
@@ -120,25 +129,42 @@ async def test_a_flagged_goal_comes_back_with_smart_hints_and_the_confirm_box(
     assert (saved.status_code, saved.headers["location"]) == (303, "/mentoring/pairs/p1?done=goal#goals")
 
 
-async def test_a_concern_goes_to_the_curators_and_the_pair_is_remembered(
-    browser: httpx.AsyncClient, fakes: MentoringFakes
-) -> None:
+async def test_a_concern_goes_to_the_curators(browser: httpx.AsyncClient, fakes: MentoringFakes) -> None:
     await sign_in(browser, fakes)
     sent = await browser.post("/mentoring/pairs/p1/concerns", data={"text": "We never meet"})
     assert sent.status_code == 303
     assert ("/pairs/p1/concerns", {"text": "We never meet"}) in fakes.posted
     page = await browser.get(sent.headers["location"])
     assert "Only they can read it" in page.text
+
+
+async def test_my_mentoring_lists_every_pair_of_mine_from_the_service(
+    browser: httpx.AsyncClient, fakes: MentoringFakes
+) -> None:
+    await sign_in(browser, fakes)
     mine = await browser.get("/mentoring")
-    assert 'href="/mentoring/pairs/p1"' in mine.text
+    assert mine.status_code == 200
     assert 'href="/mentoring"' in mine.text and 'href="/circles"' in mine.text
+    cards = mine.text.split('data-testid="my-pair"')[1:]
+    assert len(cards) == 2  # as the service orders them: the newest first
+    assert 'href="/mentoring/pairs/p2"' in cards[0] and "Classic mentoring: SQL" in cards[0]
+    assert "Mentor" in cards[0] and "Name of demo-max" in cards[0] and "ended 2030-04-30" in cards[0]
+    assert 'href="/mentoring/pairs/p1"' in cards[1] and "Mentee" in cards[1] and "Name of demo-tom" in cards[1]
+    assert "Preparing" in cards[1] and "started" not in cards[1]
+    assert 'name="pair"' not in mine.text  # no pair code to type: the list is complete
+
+
+async def test_my_mentoring_without_pairs_says_so(browser: httpx.AsyncClient, fakes: MentoringFakes) -> None:
+    fakes.my_pairs = []
+    await sign_in(browser, fakes)
+    mine = await browser.get("/mentoring")
+    assert mine.status_code == 200
+    assert "You are in no mentoring pair yet." in mine.text
 
 
 def test_view_logic() -> None:
     assert words(" SQL, 1C ,, tests ") == ["SQL", "1C", "tests"]
     assert words("a,b,c", limit=2) == ["a", "b"]
-    assert remembered(["p2", "p1"], "p1") == ["p1", "p2"]
-    assert len(remembered([f"p{n}" for n in range(20)], "new")) == REMEMBERED_PAIRS
     assert role_in_pair(PAIR, "demo-tom") == "mentor"
     assert role_in_pair(PAIR, "demo-anna") == "mentee"
     assert role_in_pair(PAIR, "demo-irina") is None
