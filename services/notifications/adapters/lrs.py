@@ -3,6 +3,14 @@
 One document per statement in `lrs_statements`, keyed by the statement id (a redelivered event inserts
 nothing). FerretDB scans for anything but an `_id` filter, so the retry job reads `lrs_queue` instead:
 one small document per statement still to send, deleted once it is sent.
+
+A statement's outcome (sent, or rejected for good) is decided by a unique-key insert in `lrs_outcomes`:
+FerretDB updates by reading and replacing, so a background send and the retry job updating one statement
+at once could have a late "failed" put "pending" back over "sent". The `state` on the statement is a
+cache of that outcome for listing; every read corrects it from the outcomes, and repairs it. The other
+fields a race can lose are diagnostic (an attempt count one short, the latest error); the queue entry
+is never brought back by a late update (no upsert), and a duplicate send is harmless (the LRS keeps one
+statement per id).
 """
 
 import json
@@ -23,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 STATEMENTS = "lrs_statements"
 QUEUE = "lrs_queue"
+OUTCOMES = "lrs_outcomes"
 SEND_TIMEOUT_SECONDS = 10.0
 
 
@@ -31,6 +40,7 @@ class MongoStatementLog:
         self.database = database
         self.statements = database[STATEMENTS]
         self.queue = database[QUEUE]
+        self.outcomes = database[OUTCOMES]
 
     async def ensure_indexes(self) -> None:
         await self.queue.create_index([("due_at", ASCENDING)])
@@ -44,10 +54,25 @@ class MongoStatementLog:
         return await insert_new(self.database, STATEMENTS, [_document(s, created_at) for s in statements])
 
     async def get(self, statement_ids: Collection[str]) -> list[LoggedStatement]:
-        found: list[LoggedStatement] = []
+        documents: list[Document] = []
         for batch in in_batches(list(statement_ids)):
-            found += [_logged(doc) async for doc in self.statements.find({"_id": {"$in": batch}})]
-        return found
+            documents += [doc async for doc in self.statements.find({"_id": {"$in": batch}})]
+        return await self._as_decided(documents)
+
+    async def _as_decided(self, documents: list[Document]) -> list[LoggedStatement]:
+        """The statements with the state their outcome decided; a cached state that lost a race is repaired."""
+        decided: dict[str, Document] = {}
+        for batch in in_batches([doc["_id"] for doc in documents]):
+            decided |= {doc["_id"]: doc async for doc in self.outcomes.find({"_id": {"$in": batch}})}
+        logged = []
+        for doc in documents:
+            outcome = decided.get(doc["_id"])
+            if outcome is not None and doc.get("state") != outcome["state"]:
+                fields = _outcome_fields(outcome)
+                doc = {**doc, **fields}
+                await self.statements.update_one({"_id": doc["_id"]}, {"$set": fields})
+            logged.append(_logged(doc))
+        return logged
 
     async def due(self, now: datetime, limit: int) -> list[str]:
         cursor = self.queue.find({"due_at": {"$lte": now}}, {"_id": 1}).sort("due_at", ASCENDING).limit(limit)
@@ -58,6 +83,7 @@ class MongoStatementLog:
             await self.queue.delete_many({"_id": {"$in": batch}})
 
     async def sent(self, statement_ids: Collection[str], at: datetime) -> None:
+        await insert_new(self.database, OUTCOMES, [{"_id": sid, "state": "sent", "at": at} for sid in statement_ids])
         for batch in in_batches(list(statement_ids)):
             await self.statements.update_many(
                 {"_id": {"$in": batch}},
@@ -66,6 +92,9 @@ class MongoStatementLog:
         await self.dequeue(statement_ids)
 
     async def rejected(self, statement_id: str, at: datetime, error: str) -> None:
+        await insert_new(
+            self.database, OUTCOMES, [{"_id": statement_id, "state": "rejected", "at": at, "error": error}]
+        )
         await self.statements.update_one(
             {"_id": statement_id},
             {
@@ -90,13 +119,16 @@ class MongoStatementLog:
         # A scan on FerretDB: an operator's page, not a hot path.
         query = {"state": state} if state else {}
         cursor = self.statements.find(query).sort([("created_at", -1), ("_id", -1)]).skip(offset).limit(limit)
-        return [_logged(doc) async for doc in cursor]
+        logged = await self._as_decided([doc async for doc in cursor])
+        # One whose cached state lost a race shows as decided (and is repaired, so later pages are right).
+        return [statement for statement in logged if state is None or statement.state == state]
 
     async def forget_person(self, person_id: str) -> int:
         """Drop an erased person's statements not yet sent (a scan: erasures are rare)."""
         ids = [doc["_id"] async for doc in self.statements.find({"person_id": person_id, "anonymous": False})]
         for batch in in_batches(ids):
             await self.statements.delete_many({"_id": {"$in": batch}})
+            await self.outcomes.delete_many({"_id": {"$in": batch}})
         await self.dequeue(ids)
         return len(ids)
 
@@ -213,6 +245,12 @@ def _document(statement: Statement, created_at: datetime) -> Document:
         "next_attempt_at": None,
         "sent_at": None,
     }
+
+
+def _outcome_fields(outcome: Document) -> Document:
+    if outcome["state"] == "sent":
+        return {"state": "sent", "sent_at": outcome["at"], "next_attempt_at": None}
+    return {"state": outcome["state"], "last_error": outcome.get("error"), "next_attempt_at": None}
 
 
 def _logged(doc: Document) -> LoggedStatement:
