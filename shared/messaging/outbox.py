@@ -43,6 +43,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SWEEP_LEASE = "outbox-sweep"
 MARK_SECONDS = 1.0  # time left in a sweep lease, beyond a publish, to mark what was published
 REMEMBERED_PUBLISHED = 10_000  # entry ids, to skip reading a commit's predecessor back (see _earlier_commits)
+RESWEEP_DELAY = 0.1  # seconds after a lease period ends before a sweep cut short (or refused) tries the next one
 
 
 class Notify(Protocol):
@@ -100,6 +101,10 @@ class OutboxRelay:
         self._published: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._stopping = False
         self._sweep_turn = 0
+        # When a sweep could not start a batch (the lease was another's, or too short for it), the next period's
+        # start. Sweeps `sweep_seconds` apart keep their place in a period of the same length, so a relay that
+        # happened to sweep in a period's last seconds would find its lease too short for as long as it ran.
+        self._resweep_at: datetime | None = None
 
     def notify(self, collection: str, entry_id: str, document: Document | None = None) -> None:
         """An entry was just written to an outbox: publish it now, found by its id (or as `document`, if given:
@@ -157,10 +162,14 @@ class OutboxRelay:
             # Sweep at least every `sweep_seconds`, busy or not: under a steady stream of writes the wake-up
             # never times out, and orphans (entries whose writer gave up or died) would wait for a quiet moment.
             waited = max(0.0, self.sweep_seconds - (loop.time() - swept_at))
+            if self._resweep_at is not None:
+                waited = min(waited, max(0.0, (self._resweep_at - datetime.now(UTC)).total_seconds()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=waited)
             self._wake.clear()
-            sweep_due = loop.time() - swept_at >= self.sweep_seconds
+            sweep_due = loop.time() - swept_at >= self.sweep_seconds or (
+                self._resweep_at is not None and datetime.now(UTC) >= self._resweep_at
+            )
 
     async def drain_hinted(self) -> int:
         """Publish the entries this process announced, looked up by _id: cheap at any outbox size."""
@@ -213,10 +222,13 @@ class OutboxRelay:
         Without leases (one publisher) that is every pending entry; with them, entries pending for longer than
         `orphan_seconds`, whose writers have given up on them.
         """
+        self._resweep_at = None
         if self.leases is None:
             return await self.drain()
         lease = await self.leases.claim(SWEEP_LEASE, self.lease_seconds)
         if lease is None:
+            # Another replica holds this period (or held it and died): try for the next one when it starts.
+            self._resweep_at = self.leases.period_end(self.lease_seconds) + timedelta(seconds=RESWEEP_DELAY)
             return 0
         return await self.drain(orphaned_before=datetime.now(UTC) - timedelta(seconds=self.orphan_seconds), lease=lease)
 
@@ -246,7 +258,9 @@ class OutboxRelay:
                 if not entries:
                     break
                 if lease is not None and not self._time_left(lease):
-                    return published  # the rest waits for the next sweep, under a lease with time for it
+                    # The rest waits for the next period, under a lease with time for it.
+                    self._resweep_at = lease.ends_at + timedelta(seconds=RESWEEP_DELAY)
+                    return published
                 published += await self._publish([(name, entry) for entry in entries])
         return published
 

@@ -67,6 +67,10 @@ class Leases:
         taken = await self.collection.find_one({"_id": lease_id}, {"holder": 1})
         return lease if taken is not None and taken["holder"] == self.holder else None
 
+    def period_end(self, seconds: float) -> datetime:
+        """When the current period of a lease of `seconds` ends (and the next one can be claimed)."""
+        return datetime.fromtimestamp((int(self.clock().timestamp() // seconds) + 1) * seconds, UTC)
+
     async def forget_ended_before(self, cutoff: datetime) -> int:
         """Drop leases whose period ended before `cutoff` (FerretDB has no TTL index); how many were dropped."""
         result = await self.collection.delete_many({"ends_at": {"$lt": cutoff}})

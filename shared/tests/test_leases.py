@@ -228,3 +228,39 @@ async def test_a_send_cancelled_under_the_relay_does_not_end_it(servers: Servers
     finally:
         await relay.stop()
     assert sorted(event_id for _, event_id in log) == ["event-1", "event-2"]  # the first by a later sweep
+
+
+async def test_a_relay_that_sweeps_late_in_a_lease_period_publishes_orphans_in_the_next_one(
+    servers: Servers, unique_name: str
+) -> None:
+    # Sweeps `sweep_seconds` apart keep their place in lease periods of the same length: a relay whose sweeps
+    # fall in a period's last seconds, too few for a batch, once left orphans unpublished for as long as it ran.
+    database = connect(servers.mongodb_url)[unique_name]
+    lease_seconds = 4.0
+    log: list[tuple[str, str]] = []
+    relay = OutboxRelay(
+        database,
+        ["things_outbox"],
+        Collected("only", log),
+        sweep_seconds=lease_seconds,
+        leases=Leases(database, holder="only"),
+        lease_seconds=lease_seconds,
+        orphan_seconds=1,
+        publish_timeout_seconds=0.5,
+    )
+    orphan = {"_id": "orphan", **outbox_fields([event(1)]), "committed_at": datetime.now(UTC) - timedelta(minutes=1)}
+    await database["things_outbox"].insert_one(orphan)
+    left = lease_seconds - datetime.now(UTC).timestamp() % lease_seconds
+    await asyncio.sleep(max(0.0, left - 1.0))  # 1 s before a period ends: less than a publish and its marking
+    began = asyncio.get_running_loop().time()
+    await relay.start()
+    try:
+        for _ in range(int(3 * lease_seconds / 0.05)):
+            if log:
+                break
+            await asyncio.sleep(0.05)
+        took = asyncio.get_running_loop().time() - began
+    finally:
+        await relay.stop()
+    assert log == [("only", "event-1")]
+    assert took < 2.5, f"published {took:.1f}s after start: not as soon as the next period began"
