@@ -24,6 +24,7 @@ from shared.metrics import CONSUMER_LAG, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 from shared.persistence.leases import Leases
 from shared.persistence.mongo import connect, ping
 from shared.settings import ServiceSettings
+from shared.taskdump import dump_tasks_on_signal
 from shared.tracing import configure_tracing
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class ServiceRuntime:
             lease_seconds=settings.outbox_lease_seconds,
             orphan_seconds=settings.outbox_orphan_seconds,
             publish_timeout_seconds=settings.outbox_publish_timeout_seconds,
+            store_timeout_seconds=settings.outbox_store_timeout_seconds,
             service=name,
         )
         self.consumer = ReliableConsumer(
@@ -120,6 +122,7 @@ class ServiceRuntime:
         self._setups.append(setup)
 
     async def start(self) -> None:
+        dump_tasks_on_signal(asyncio.get_running_loop())
         for setup in self._setups:
             await setup()
         await ensure_topics(

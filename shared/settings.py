@@ -35,6 +35,9 @@ class ServiceSettings(BaseSettings):
     outbox_publish_timeout_seconds: float = Field(
         4.0, gt=0, description="A replica gives up publishing the entries it wrote after this (a sweep takes them)"
     )
+    outbox_store_timeout_seconds: float = Field(
+        20.0, gt=0, description="The outbox relay's bound on each store call: past it, the call fails and is retried"
+    )
     tracing_exporter: Literal["none", "otlp"] = Field(
         "none", description="Where spans go: nowhere (they still give logs and events their trace ids) or OTLP/HTTP"
     )

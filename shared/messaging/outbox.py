@@ -26,6 +26,7 @@ from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+import pymongo
 from opentelemetry.trace import SpanKind, StatusCode
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -71,6 +72,7 @@ class OutboxRelay:
         lease_seconds: float = 30.0,
         orphan_seconds: float = 10.0,
         publish_timeout_seconds: float = 4.0,
+        store_timeout_seconds: float = 20.0,
         service: str = "owlery",
     ) -> None:
         self.database = database
@@ -88,6 +90,9 @@ class OutboxRelay:
         self.lease_seconds = lease_seconds
         self.orphan_seconds = orphan_seconds
         self.publish_timeout_seconds = publish_timeout_seconds
+        self.store_timeout_seconds = store_timeout_seconds
+        """Each store call's bound: the chaos test caught FerretDB leaving a query unanswered for good after a
+        pause, and with no bound the relay waited on it for as long as the process lived, publishing nothing."""
         if leases is not None and orphan_seconds <= publish_timeout_seconds:
             raise ValueError("an entry becomes an orphan only after its writer's publish has timed out")
         if leases is not None and lease_seconds <= 2 * (publish_timeout_seconds + MARK_SECONDS):
@@ -184,9 +189,11 @@ class OutboxRelay:
                     unread = [entry_id for entry_id in chunk if entry_id not in found]
                     if unread:
                         # A filter on _id alone: FerretDB (as the launcher builds it) reads these by index, no scan.
-                        found |= {
-                            entry["_id"]: entry async for entry in self.database[name].find({"_id": {"$in": unread}})
-                        }
+                        with self._bounded():
+                            found |= {
+                                entry["_id"]: entry
+                                async for entry in self.database[name].find({"_id": {"$in": unread}})
+                            }
                     pending.extend(
                         (name, found[entry_id])
                         for entry_id in chunk  # in the order written
@@ -209,7 +216,8 @@ class OutboxRelay:
         while wanted:
             found = []
             for chunk in in_batches(sorted(wanted)):
-                found += [entry async for entry in self.database[name].find({"_id": {"$in": chunk}})]
+                with self._bounded():
+                    found += [entry async for entry in self.database[name].find({"_id": {"$in": chunk}})]
             have |= wanted
             waiting = [entry for entry in found if entry["outbox_state"] == PENDING]
             earlier += waiting
@@ -225,7 +233,8 @@ class OutboxRelay:
         self._resweep_at = None
         if self.leases is None:
             return await self.drain()
-        lease = await self.leases.claim(SWEEP_LEASE, self.lease_seconds)
+        with self._bounded():
+            lease = await self.leases.claim(SWEEP_LEASE, self.lease_seconds)
         if lease is None:
             # Another replica holds this period (or held it and died): try for the next one when it starts.
             self._resweep_at = self.leases.period_end(self.lease_seconds) + timedelta(seconds=RESWEEP_DELAY)
@@ -252,9 +261,9 @@ class OutboxRelay:
                     # not those of a collection already swept, whose newer entries would wait for the next sweep.
                     self._hints = [hint for hint in self._hints if hint[0] != name]
                     self._written = {hint: entry for hint, entry in self._written.items() if hint[0] != name}
-                entries = await (
-                    self.database[name].find(query).sort([("committed_at", 1)]).limit(self.batch_size).to_list()
-                )
+                with self._bounded():  # one batch, one round trip: no cursor left open on the server
+                    found = self.database[name].find(query).sort([("committed_at", 1)])
+                    entries = await found.limit(self.batch_size).batch_size(self.batch_size).to_list()
                 if not entries:
                     break
                 if lease is not None and not self._time_left(lease):
@@ -273,6 +282,10 @@ class OutboxRelay:
             if first is not None and (oldest is None or first["committed_at"] < oldest):
                 oldest = first["committed_at"]
         return waiting, (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+
+    def _bounded(self) -> contextlib.AbstractContextManager[None]:
+        """A bound on the store calls inside: past it they fail (the connection is dropped) and the relay retries."""
+        return pymongo.timeout(self.store_timeout_seconds)
 
     def _time_left(self, lease: Lease) -> bool:
         """Whether the lease has time for one more batch: a publish at its longest, and a second to mark it."""
@@ -315,13 +328,14 @@ class OutboxRelay:
             EVENTS_PUBLISHED.labels(self.service, event.type).inc()
         for name in dict.fromkeys(name for name, _ in entries):
             for chunk in in_batches([entry["_id"] for hinted, entry in entries if hinted == name]):
-                if name in self.transient:
-                    await self.database[name].delete_many({"_id": {"$in": chunk}})
-                else:
-                    # The state alone, no time: an entry may be a record whose time must not be kept (a badge
-                    # earned through an anonymous comment keeps only its day).
-                    marked = {"$set": {"outbox_state": PUBLISHED}}
-                    await self.database[name].update_many({"_id": {"$in": chunk}}, marked)
+                with self._bounded():
+                    if name in self.transient:
+                        await self.database[name].delete_many({"_id": {"$in": chunk}})
+                    else:
+                        # The state alone, no time: an entry may be a record whose time must not be kept (a badge
+                        # earned through an anonymous comment keeps only its day).
+                        marked = {"$set": {"outbox_state": PUBLISHED}}
+                        await self.database[name].update_many({"_id": {"$in": chunk}}, marked)
                 self._published.update(dict.fromkeys((name, entry_id) for entry_id in chunk))
         while len(self._published) > REMEMBERED_PUBLISHED:
             self._published.popitem(last=False)
@@ -330,9 +344,10 @@ class OutboxRelay:
     async def _count_attempt(self, entries: list[tuple[str, Document]]) -> None:
         # Only the relay writes these fields, so a plain $set of the next count loses nothing.
         for name, entry in entries:
-            await self.database[name].update_one(
-                {"_id": entry["_id"]}, {"$set": {"outbox_attempts": entry.get("outbox_attempts", 0) + 1}}
-            )
+            with self._bounded():
+                await self.database[name].update_one(
+                    {"_id": entry["_id"]}, {"$set": {"outbox_attempts": entry.get("outbox_attempts", 0) + 1}}
+                )
 
 
 def _predecessors(entries: Iterable[Document]) -> set[str]:

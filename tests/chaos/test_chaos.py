@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import time
 
 import httpx
@@ -93,6 +94,21 @@ class Faults:
             done.set()
 
 
+async def task_dumps(platform: Platform) -> str:
+    """Each service process's asyncio tasks (shared/taskdump.py, on SIGUSR1), as its log shows them."""
+    sizes = {service: handle.log_path.stat().st_size for service, handle in platform.processes.items()}
+    for handle in platform.processes.values():
+        if handle.process is not None and handle.process.poll() is None:
+            handle.process.send_signal(signal.SIGUSR1)
+    await asyncio.sleep(2)
+    lines = []
+    for service, handle in platform.processes.items():
+        with handle.log_path.open() as log:
+            log.seek(sizes[service])
+            lines += [f"{service}: {line.strip()[:3000]}" for line in log if "task dump" in line]
+    return "\n".join(lines)
+
+
 async def test_nothing_accepted_is_lost_or_doubled_under_faults(platform: Platform) -> None:
     control = ServerControl(platform.servers)  # fails now, not halfway, if the servers cannot be controlled
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=128)
@@ -114,6 +130,8 @@ async def test_nothing_accepted_is_lost_or_doubled_under_faults(platform: Platfo
 
     settled = await settle(platform)
     print(f"settle: {settled}")
+    if settled["settled_in_s"] is None:
+        print(await task_dumps(platform))  # where each service's relay and consumer are stuck
     findings = await reconcile(platform, load)
     print(findings.report())
     print(f"total time {time.monotonic() - began:.1f}s")
