@@ -98,7 +98,11 @@ class OutboxRelay:
         if leases is not None and lease_seconds <= 2 * (publish_timeout_seconds + MARK_SECONDS):
             raise ValueError("a sweep lease lasts long enough for two batches")
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._sweep_wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        # Without leases a sweep takes fresh entries too, so it and the announced path take turns: else both
+        # would publish the same entries at once. With leases a sweep takes only orphans and runs alongside.
+        self._one_at_a_time = asyncio.Lock()
         self._hints: list[tuple[str, str]] = []
         self._written: dict[tuple[str, str], Document] = {}
         # Entries this relay published lately: an aggregate's next commit need not read its predecessor back
@@ -121,60 +125,76 @@ class OutboxRelay:
 
     async def start(self) -> None:
         self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        # Two loops: a sweep scans (FerretDB reads the whole collection for its filter), and however slow
+        # that gets, the entries this process announces go out meanwhile.
+        self._tasks = [
+            asyncio.create_task(self._publish_announced(), name="outbox-relay"),
+            asyncio.create_task(self._sweep_periodically(), name="outbox-sweep"),
+        ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            # The flag and the wake-up end the loop even if PyMongo swallows the cancellation mid-call.
-            self._stopping = True
-            self._wake.set()
-            self._task.cancel()
+        # The flag and the wake-ups end the loops even if PyMongo swallows the cancellation mid-call.
+        self._stopping = True
+        self._wake.set()
+        self._sweep_wake.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
+        self._tasks = []
 
-    async def _run(self) -> None:
+    async def _publish_announced(self) -> None:
         failures = 0
-        sweep_due = True  # at start: whatever a crash left behind
-        loop = asyncio.get_running_loop()
-        swept_at = loop.time()
         while not self._stopping:
             try:
-                if sweep_due:
-                    swept_at = loop.time()
-                    await self.sweep()
-                    sweep_due = False
-                else:
+                async with self._turn():
                     await self.drain_hinted()
                 failures = 0
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if self._stopping or (task is not None and task.cancelling()):
-                    raise
-                # Not ours: aiokafka cancels its pending sends when a broker connection drops. Left to
-                # propagate, it would end the relay silently and leave every later entry pending.
+            except (asyncio.CancelledError, Exception) as error:
                 failures += 1
-                sweep_due = True
-                logger.warning("outbox relay: a publish was cancelled under it; retrying")
-                await asyncio.sleep(min(self.max_backoff_seconds, 0.1 * 2**failures))
+                self._sweep_wake.set()  # given up here, the failed entries become orphans: a sweep takes them
+                await self._back_off(error, failures)
                 continue
-            except Exception:
+            await self._wake.wait()
+            self._wake.clear()
+
+    async def _sweep_periodically(self) -> None:
+        """A sweep at start (whatever a crash left behind), then every `sweep_seconds`, busy or not."""
+        failures = 0
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            swept_at = loop.time()
+            try:
+                async with self._turn():
+                    await self.sweep()
+                failures = 0
+            except (asyncio.CancelledError, Exception) as error:
                 failures += 1
-                sweep_due = True  # given up here, the failed entries become orphans: a sweep takes them
-                delay = min(self.max_backoff_seconds, 0.1 * 2**failures)
-                logger.exception("outbox relay failed; retrying in %.1f s", delay)
-                await asyncio.sleep(delay)
+                await self._back_off(error, failures)
                 continue
-            # Sweep at least every `sweep_seconds`, busy or not: under a steady stream of writes the wake-up
-            # never times out, and orphans (entries whose writer gave up or died) would wait for a quiet moment.
             waited = max(0.0, self.sweep_seconds - (loop.time() - swept_at))
             if self._resweep_at is not None:
                 waited = min(waited, max(0.0, (self._resweep_at - datetime.now(UTC)).total_seconds()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=waited)
-            self._wake.clear()
-            sweep_due = loop.time() - swept_at >= self.sweep_seconds or (
-                self._resweep_at is not None and datetime.now(UTC) >= self._resweep_at
-            )
+                await asyncio.wait_for(self._sweep_wake.wait(), timeout=waited)
+            self._sweep_wake.clear()
+
+    def _turn(self) -> contextlib.AbstractAsyncContextManager[object]:
+        return self._one_at_a_time if self.leases is None else contextlib.nullcontext()
+
+    async def _back_off(self, error: BaseException, failures: int) -> None:
+        delay = min(self.max_backoff_seconds, 0.1 * 2**failures)
+        if isinstance(error, asyncio.CancelledError):
+            task = asyncio.current_task()
+            if self._stopping or (task is not None and task.cancelling()):
+                raise error
+            # Not ours: aiokafka cancels its pending sends when a broker connection drops. Left to
+            # propagate, it would end the relay silently and leave every later entry pending.
+            logger.warning("outbox relay: a publish was cancelled under it; retrying")
+        else:
+            logger.error("outbox relay failed; retrying in %.1f s", delay, exc_info=error)
+        await asyncio.sleep(delay)
 
     async def drain_hinted(self) -> int:
         """Publish the entries this process announced, looked up by _id: cheap at any outbox size."""

@@ -264,3 +264,42 @@ async def test_a_relay_that_sweeps_late_in_a_lease_period_publishes_orphans_in_t
         await relay.stop()
     assert log == [("only", "event-1")]
     assert took < 2.5, f"published {took:.1f}s after start: not as soon as the next period began"
+
+
+async def test_a_slow_sweep_does_not_hold_back_the_entries_a_replica_announces(
+    servers: Servers, unique_name: str
+) -> None:
+    # A sweep scans (FerretDB reads the whole collection for its filter) and can take long under load;
+    # meanwhile the entries this replica writes go out as they are announced.
+    database = connect(servers.mongodb_url)[unique_name]
+    log: list[tuple[str, str]] = []
+    relay = OutboxRelay(
+        database,
+        ["things_outbox"],
+        Collected("only", log),
+        sweep_seconds=0.5,
+        leases=Leases(database, holder="only"),
+        lease_seconds=30,
+        orphan_seconds=5,
+        publish_timeout_seconds=1,
+    )
+    sweeping = asyncio.Event()
+
+    async def slow_sweep() -> int:
+        sweeping.set()
+        await asyncio.sleep(30)
+        return 0
+
+    relay.sweep = slow_sweep  # type: ignore[method-assign]
+    await relay.start()
+    try:
+        await asyncio.wait_for(sweeping.wait(), 5)
+        await database["things_outbox"].insert_one({"_id": "e1", **outbox_fields([event(1)])})
+        relay.notify("things_outbox", "e1")
+        for _ in range(40):
+            if log:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await relay.stop()
+    assert log == [("only", "event-1")]
