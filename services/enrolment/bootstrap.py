@@ -77,6 +77,7 @@ def bootstrap(settings: EnrolmentSettings | None = None) -> Enrolment:
         reports=MongoReportSource(runtime.database),
         master_class_approval=settings.master_class_approval,
     )
+    runtime.on_start(service.courses.ensure_indexes)
     runtime.every(
         settings.offer_expiry_seconds, lambda: handlers.expire_offers(service.clock(), service.courses), "expire-offers"
     )

@@ -9,6 +9,7 @@ from enrolment.domain.conference import (
     ProposalDecided,
     ProposalScored,
     ProposalSubmitted,
+    Summary,
     TalkAttended,
     TalkFeedbackGiven,
     TalkRecordingAttached,
@@ -129,9 +130,18 @@ def to_integration_event(event: ConferenceEvent) -> IntegrationEvent:
             )
 
 
+SUMMARY_FIELDS = ("title", "starts_on", "ends_on", "time_zone", "status", "tracks", "committee_ids", "chair_id")
+
+
 class MongoConferences(VersionedAggregates[Conference]):
     def __init__(self, store: VersionedStore) -> None:
         super().__init__(store, Conference.from_state, to_integration_event)
+
+    async def summaries(self) -> list[Summary]:
+        """Every conference's headline, from the heads without their proposals: a handful a year, so a
+        scan of small projected documents (no filter for FerretDB to scan nested fields with)."""
+        projection = dict.fromkeys(SUMMARY_FIELDS, 1)
+        return [Summary.from_state(head["_id"], head) async for head in self.store.heads.find({}, projection)]
 
 
 def build(runtime: ServiceRuntime) -> MongoConferences:

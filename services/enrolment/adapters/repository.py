@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from enrolment.domain import events as ev
@@ -185,6 +186,8 @@ def catalogue_card(course: Course) -> Document:
         "weekly_effort_hours": p.weekly_effort_hours,
         "search_text": " ".join(filter(None, [p.title_en, p.title_ru, p.description, *p.competencies])).casefold(),
         "cohorts": [window.__dict__ for window in course.cohort_windows()],
+        # Top level and indexed: the curators' list of streams to decide asks for this alone.
+        "stream_proposal_open": course.stream_proposal is not None and course.stream_proposal.open,
     }
 
 
@@ -213,6 +216,16 @@ class MongoCourseRepository:
         # Per course, the version as of which this process knows the stored card to be `card`: a save of
         # the next version with the same card (most applications) then needs no read at all.
         self._known_cards: dict[str, tuple[int, Document]] = {}
+
+    async def ensure_indexes(self) -> None:
+        await self.catalogue.create_index([("stream_proposal_open", ASCENDING)])
+        # Cards written before the flag existed get it once, from their course: else an open proposal of
+        # theirs would stay off the curators' list until the course was next saved.
+        async for card in self.catalogue.find({"stream_proposal_open": {"$exists": False}}, {"_id": 1}):
+            loaded = await self.get(card["_id"])
+            if loaded is not None:
+                flag = catalogue_card(loaded[0])["stream_proposal_open"]
+                await self.catalogue.update_one({"_id": card["_id"]}, {"$set": {"stream_proposal_open": flag}})
 
     async def get(self, course_id: str) -> tuple[Course, int] | None:
         loaded = await self.store.load(course_id)
@@ -290,6 +303,22 @@ class MongoCourseRepository:
             ):
                 found.append(card)
         return found[offset : offset + limit], len(found)
+
+    async def with_open_stream_proposal(self) -> builtins.list[Course]:
+        """The courses whose stream proposal awaits a curator, rebuilt by the domain.
+
+        An equality filter on the cards' top-level, indexed flag (never a nested field: FerretDB scans
+        those), then one _id load per course found; the load is the truth, so a card one save behind
+        (its course decided since) is dropped here.
+        """
+        found = self.catalogue.find({"stream_proposal_open": True}, {"_id": 1}).sort("_id", 1)
+        course_ids = [card["_id"] async for card in found]
+        loaded = await asyncio.gather(*(self.get(course_id) for course_id in course_ids))
+        return [
+            course
+            for course, _ in filter(None, loaded)
+            if course.stream_proposal is not None and course.stream_proposal.open
+        ]
 
     async def with_offers_due(self, now: datetime) -> builtins.list[str]:
         """Courses with a seat offer past its deadline (a scan of one small document per offer)."""

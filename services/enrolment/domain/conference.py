@@ -617,6 +617,7 @@ class Conference:
         assert talk.slot is not None
         scores = [f.score for f in talk.feedback]
         capacity = self.capacity(talk)
+        marks = viewer_id in (talk.speaker_id, self.plan.chair_id)
         return {
             "id": talk.id,
             "speaker_id": talk.speaker_id,
@@ -640,6 +641,9 @@ class Conference:
             "my_feedback_given": any(f.person_id == viewer_id for f in talk.feedback),
             "recording_url": talk.recording_url,
             "slides_url": talk.slides_url,
+            # Who registered and who came: only for those who mark attendance (the speaker and the chair).
+            "registered_ids": list(talk.registered) if marks else [],
+            "attended_ids": list(talk.attended) if marks else [],
         }
 
     def records_of(self, person_id: str) -> dict[str, Any] | None:
@@ -749,6 +753,61 @@ class Conference:
             proposals=[_proposal_from(p) for p in state.get("proposals", [])],
             published_at=utc(published_at) if published_at is not None else None,
         )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A conference as the list of conferences shows it: the plan's headline, no proposals."""
+
+    id: str
+    title: str
+    starts_on: date
+    ends_on: date
+    time_zone: str
+    status: Status
+    tracks: tuple[str, ...]
+    committee_ids: tuple[str, ...]
+    chair_id: str
+
+    @classmethod
+    def from_state(cls, conference_id: str, state: dict[str, Any]) -> "Summary":
+        """From the stored state's top-level fields (all a listing reads)."""
+        return cls(
+            id=conference_id,
+            title=state["title"],
+            starts_on=date.fromisoformat(state["starts_on"]),
+            ends_on=date.fromisoformat(state["ends_on"]),
+            time_zone=state["time_zone"],
+            status=state["status"],
+            tracks=tuple(state["tracks"]),
+            committee_ids=tuple(state["committee_ids"]),
+            chair_id=state["chair_id"],
+        )
+
+    def view(self, viewer_id: str, today: date) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "starts_on": self.starts_on.isoformat(),
+            "ends_on": self.ends_on.isoformat(),
+            "time_zone": self.time_zone,
+            "status": self.status,
+            "tracks": list(self.tracks),
+            "past": self.ends_on < today,
+            "i_am_on_committee": viewer_id in self.committee_ids,
+            "i_chair": viewer_id == self.chair_id,
+        }
+
+
+def soonest_first(summaries: list[Summary], today: date) -> list[Summary]:
+    """Conferences still to come or under way, soonest first; then those over, the most recent first.
+
+    Both statuses are for everyone to see (the call for speakers is open to any employee, the programme
+    once published), so nothing is held back here: there are no drafts.
+    """
+    coming = sorted((s for s in summaries if s.ends_on >= today), key=lambda s: (s.starts_on, s.title, s.id))
+    over = sorted((s for s in summaries if s.ends_on < today), key=lambda s: (s.ends_on, s.starts_on), reverse=True)
+    return coming + over
 
 
 def _own_proposal(p: Proposal) -> dict[str, Any]:

@@ -173,6 +173,10 @@ class View:
     feedback_count: int
     average_score: float | None
     my_feedback_given: bool
+    registered_ids: list[str]
+    """Who holds a seat: for the host alone (who marks who attended), empty for anyone else."""
+    attendee_ids: list[str]
+    """Who attended: for the host alone, empty for anyone else."""
 
 
 def check_proposal(proposal: Proposal, now: datetime) -> None:
@@ -429,6 +433,8 @@ class MasterClass:
             feedback_count=len(scores),
             average_score=round(sum(scores) / len(scores), 2) if scores else None,
             my_feedback_given=any(f.person_id == viewer_id for f in self.feedback),
+            registered_ids=list(self.registered) if viewer_id == self.host_id else [],
+            attendee_ids=list(self.attendees) if viewer_id == self.host_id else [],
         )
 
     def records_of(self, person_id: str) -> dict[str, Any] | None:

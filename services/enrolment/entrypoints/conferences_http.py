@@ -17,14 +17,14 @@ places at once or two talks in one room at once is 409 naming `speaker_id` or `r
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from enrolment.domain.conference import CRITERIA, Plan, Room, Slot, TalkIdea
 from enrolment.service import conferences as use
-from enrolment.service.conferences import Conferences
+from enrolment.service.conferences import ConferenceListing, Conferences
 from shared.auth.http import caller
 from shared.auth.tokens import Principal
 
@@ -112,7 +112,15 @@ class RecordingIn(Body):
     slides_url: Url | None = None
 
 
-def conference_router(conferences: Conferences, clock: Callable[[], datetime]) -> APIRouter:
+MAX_OFFSET = 1_000_000
+"""Paging skips at most this many: a bigger skip is never meant, and past 2**63 the database cannot take it."""
+
+
+class Listed(Conferences, ConferenceListing, Protocol):
+    """A store of conferences that also lists their headlines."""
+
+
+def conference_router(conferences: Listed, clock: Callable[[], datetime]) -> APIRouter:
     """The routes of CONFERENCE_POLICY."""
     router = APIRouter(prefix="/conferences", tags=["conferences"])
     Caller = Annotated[Principal, Depends(caller)]
@@ -123,6 +131,19 @@ def conference_router(conferences: Conferences, clock: Callable[[], datetime]) -
     async def create(body: ConferenceIn, who: Caller) -> dict[str, Any]:
         created = await use.create(conferences, body.plan(), who.person_id, clock())
         return created.view(who.person_id)
+
+    @router.get("", summary="Conferences: those to come soonest first, then those over, the most recent first")
+    async def listed(
+        who: Caller,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> dict[str, Any]:
+        today = clock().date()
+        found = await use.listed(conferences, today)
+        return {
+            "items": [summary.view(who.person_id, today) for summary in found[offset : offset + limit]],
+            "total": len(found),
+        }
 
     @router.get("/{conference_id}", summary="A conference: plan, programme once published, my proposals")
     async def detail(conference_id: str, who: Caller) -> dict[str, Any]:

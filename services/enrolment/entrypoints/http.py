@@ -24,6 +24,7 @@ from enrolment.entrypoints.schemas import (
     CourseIn,
     CourseOut,
     ManagerDecisionIn,
+    OpenStreamProposalsOut,
     PersonApplicationsOut,
     RehearsalIn,
     ReviewIn,
@@ -80,6 +81,11 @@ def courses_router(service: Enrolment) -> APIRouter:
             clock(), statuses=("proposed", "changes_requested"), limit=limit, offset=offset
         )
         return CataloguePage.of(cards, total)
+
+    @router.get("/stream-proposals", response_model=OpenStreamProposalsOut, tags=["cohorts"])
+    async def open_stream_proposals() -> OpenStreamProposalsOut:
+        """Streams proposed from waitlists that await a curator, with their course: the longest waitlist first."""
+        return OpenStreamProposalsOut.of(await handlers.open_stream_proposals(courses))
 
     @router.get("/{course_id}", response_model=CourseOut, tags=["courses"])
     async def get_course(course_id: str) -> CourseOut:

@@ -42,6 +42,7 @@ COURSE_POLICY: dict[str, Access] = {
     # One's own learning page; HR and admins see anyone's.
     "GET /people/{person_id}/applications": allow("employee", owner=OWN_RECORD, unless=["hr_admin", "admin"]),
     "GET /courses/{course_id}/stream-proposal": allow("curator", "admin"),
+    "GET /courses/stream-proposals": allow("curator", "admin"),
     "POST /courses/{course_id}/stream-proposals/{proposal_id}/decision": allow("curator"),
 }
 
@@ -124,6 +125,7 @@ ATTENDED = "attended this talk"
 
 CONFERENCE_POLICY: dict[str, Access] = {
     "POST /conferences": allow("curator", "hr_admin"),
+    "GET /conferences": SIGNED_IN,
     f"GET {CONFERENCE}": SIGNED_IN,
     f"POST {CONFERENCE}/proposals": SIGNED_IN,
     # Blind review: even admins do not read scores; a member reads them after scoring (else 403).

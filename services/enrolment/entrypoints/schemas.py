@@ -336,3 +336,36 @@ class StreamProposalOut(BaseModel):
             local_time=proposal.slot.local_time,
             time_zone=proposal.slot.time_zone,
         )
+
+
+class OpenStreamProposalOut(BaseModel):
+    course_id: str
+    title_en: str | None
+    title_ru: str | None
+    waitlist_length: int = Field(description="People waiting for the course")
+    proposal: StreamProposalOut
+
+
+class OpenStreamProposalsOut(BaseModel):
+    """Courses whose proposed stream awaits a curator: the longest waitlist first."""
+
+    total: int
+    items: list[OpenStreamProposalOut]
+
+    @classmethod
+    def of(cls, courses: list[Course]) -> "OpenStreamProposalsOut":
+        items = []
+        for course in courses:
+            proposal = StreamProposalOut.of(course)
+            if proposal is None:
+                continue
+            items.append(
+                OpenStreamProposalOut(
+                    course_id=course.id,
+                    title_en=course.proposal.title_en,
+                    title_ru=course.proposal.title_ru,
+                    waitlist_length=len(course.waitlist),
+                    proposal=proposal,
+                )
+            )
+        return cls(total=len(items), items=items)

@@ -6,11 +6,11 @@ placing talks in one room, cannot both win; the loser reloads and decides again.
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 from uuid import uuid4
 
-from enrolment.domain.conference import Conference, Plan, Slot, TalkIdea
+from enrolment.domain.conference import Conference, Plan, Slot, Summary, TalkIdea, soonest_first
 from shared.concurrency import retry_on_conflict
 from shared.errors import NotFound
 
@@ -25,6 +25,17 @@ class Conferences(Protocol):
     async def save(self, conference: Conference, expected_version: int) -> None:
         """Store it with the events it recorded; ConcurrencyConflict if the version moved."""
         ...
+
+
+class ConferenceListing(Protocol):
+    async def summaries(self) -> list[Summary]:
+        """Every conference's headline (no proposals)."""
+        ...
+
+
+async def listed(listing: ConferenceListing, today: date) -> list[Summary]:
+    """Conferences to come soonest first, then those over, the most recent first."""
+    return soonest_first(await listing.summaries(), today)
 
 
 async def get(conferences: Conferences, conference_id: str) -> Conference:

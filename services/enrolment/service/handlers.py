@@ -258,6 +258,13 @@ async def get_course(course_id: str, courses: CourseRepository) -> tuple[Course,
     return found
 
 
+async def open_stream_proposals(courses: CourseRepository) -> list[Course]:
+    """Courses whose proposed stream awaits a curator: the longest waitlist first (most people kept waiting),
+    then by course id."""
+    found = await courses.with_open_stream_proposal()
+    return sorted(found, key=lambda course: (-len(course.waitlist), course.id))
+
+
 async def applications_of(person_id: str, courses: CourseRepository) -> list[tuple[Application, Course]]:
     """The person's applications across courses, each with its course: newest first.
 

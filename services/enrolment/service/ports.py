@@ -36,6 +36,10 @@ class CourseRepository(Protocol):
         """Catalogue cards matching the filters, each with its `catalogue_status` at `now`; and the total."""
         ...
 
+    async def with_open_stream_proposal(self) -> builtins.list[Course]:
+        """The courses whose stream proposal awaits a curator's decision."""
+        ...
+
     async def with_offers_due(self, now: datetime) -> builtins.list[str]:
         """Ids of courses holding a seat offer whose deadline has passed."""
         ...

@@ -81,6 +81,13 @@ class InMemoryCourseRepository:
                 found.append(card)
         return found[offset : offset + limit], len(found)
 
+    async def with_open_stream_proposal(self) -> builtins.list[Course]:
+        return [
+            Course.from_state(course_id, self.states[course_id][0])
+            for course_id, card in sorted(self.catalogue.items())
+            if card["stream_proposal_open"]
+        ]
+
     async def with_offers_due(self, now: datetime) -> builtins.list[str]:
         return [course_id for course_id, at in sorted(self.deadlines.items()) if at <= now]
 
