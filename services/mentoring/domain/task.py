@@ -227,6 +227,7 @@ class Solution:
     published_at: datetime | None  # None while a draft only the author sees
     hidden: bool = False
     moderation_note: str = ""
+    hidden_at: datetime | None = None  # when a moderator last hid it; None while shown
 
     @property
     def current(self) -> Version:
@@ -250,6 +251,7 @@ class Comment:
     helpful_by: tuple[str, ...] = ()
     hidden: bool = False
     moderation_note: str = ""
+    hidden_at: datetime | None = None  # when a moderator last hid it; None while shown
 
     @property
     def current(self) -> Version:
@@ -259,6 +261,21 @@ class Comment:
     def shown_author(self) -> str:
         """Who the discussion shows as the author: the pseudonym when anonymous."""
         return self.pseudonym if self.anonymous and self.pseudonym is not None else self.author_id
+
+
+@dataclass(frozen=True)
+class HiddenItem:
+    """A hidden solution or comment for the moderators' list: never the real author of an anonymous comment."""
+
+    circle_id: str
+    task_id: str
+    item_id: str
+    kind: ItemKind
+    author: str  # the pseudonym when anonymous, else the person id
+    anonymous: bool
+    text: str
+    note: str  # the moderator's reason for hiding it
+    hidden_at: datetime | None  # None for an item hidden before the time was kept
 
 
 @dataclass(frozen=True)
@@ -557,7 +574,7 @@ class Task:
         kind, item = self._item(item_id)
         if item.hidden:
             raise Conflict("this item is hidden already", item_id=item_id)
-        self._store(replace(item, hidden=True, moderation_note=note))
+        self._store(replace(item, hidden=True, moderation_note=note, hidden_at=now))
         self.events.append(ItemHidden(self.circle_id, self.id, item_id, kind))
         if isinstance(item, Comment) and item.helpful_by:
             self.events.append(
@@ -569,7 +586,7 @@ class Task:
         kind, item = self._item(item_id)
         if not item.hidden:
             raise Conflict("this item is not hidden", item_id=item_id)
-        self._store(replace(item, hidden=False, moderation_note=note))
+        self._store(replace(item, hidden=False, moderation_note=note, hidden_at=None))
         self.events.append(ItemRestored(self.circle_id, self.id, item_id, kind))
         if isinstance(item, Comment) and item.helpful_by:
             self.events.append(
@@ -636,6 +653,34 @@ class Task:
                 "helpful": len(item.helpful_by),
             }
         return record
+
+    def hidden_items(self) -> list["HiddenItem"]:
+        """The task's hidden solutions and comments as the moderators' list shows them.
+
+        An anonymous comment is shown by its pseudonym only, like everywhere else: the list must not become
+        a way round the audited reveal.
+        """
+        found: list[HiddenItem] = []
+        for solution in self.solutions.values():
+            if solution.hidden:
+                found.append(self._hidden(solution, "solution", solution.author_id, anonymous=False))
+        for comment in self.comments.values():
+            if comment.hidden:
+                found.append(self._hidden(comment, "comment", comment.shown_author, anonymous=comment.anonymous))
+        return found
+
+    def _hidden(self, item: "Solution | Comment", kind: ItemKind, author: str, *, anonymous: bool) -> "HiddenItem":
+        return HiddenItem(
+            circle_id=self.circle_id,
+            task_id=self.id,
+            item_id=item.id,
+            kind=kind,
+            author=author,
+            anonymous=anonymous,
+            text=item.current.text,
+            note=item.moderation_note,
+            hidden_at=item.hidden_at,
+        )
 
     # --- views for gamification, the library and the facilitator ------------------------------
 
@@ -790,6 +835,7 @@ class Task:
                     "published_at": _iso(s.published_at),
                     "hidden": s.hidden,
                     "moderation_note": s.moderation_note,
+                    "hidden_at": _iso(s.hidden_at),
                 }
                 for s in self.solutions.values()
             ],
@@ -806,6 +852,7 @@ class Task:
                     "helpful_by": list(c.helpful_by),
                     "hidden": c.hidden,
                     "moderation_note": c.moderation_note,
+                    "hidden_at": _iso(c.hidden_at),
                 }
                 for c in self.comments.values()
             ],
@@ -834,6 +881,7 @@ class Task:
                 published_at=_from_iso(s.get("published_at")),
                 hidden=s.get("hidden", False),
                 moderation_note=s.get("moderation_note", ""),
+                hidden_at=_from_iso(s.get("hidden_at")),
             )
             for s in state.get("solutions", [])
         ]
@@ -850,6 +898,7 @@ class Task:
                 helpful_by=tuple(c.get("helpful_by", ())),
                 hidden=c.get("hidden", False),
                 moderation_note=c.get("moderation_note", ""),
+                hidden_at=_from_iso(c.get("hidden_at")),
             )
             for c in state.get("comments", [])
         ]

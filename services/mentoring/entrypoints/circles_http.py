@@ -147,6 +147,10 @@ class ModerationIn(_In):
     text: str | None = Field(None, max_length=20_000, description="The edited text (outcome edited)")
 
 
+class RestorationIn(_In):
+    note: str = Field("", max_length=2000, description="Why it is shown again; kept with the item")
+
+
 class RevealIn(_In):
     reason: str = Field(max_length=2000, description="Why the author must be known; audited, and the author is told")
 
@@ -227,6 +231,22 @@ def flag_out(flag: Flag) -> dict[str, Any]:
         "flagged_at": flag.flagged_at.isoformat(),
         "status": flag.status.value,
         "outcome": flag.outcome.value if flag.outcome else None,
+    }
+
+
+def hidden_out(entry: uc.HiddenEntry) -> dict[str, Any]:
+    item = entry.item
+    return {
+        "circle_id": item.circle_id,
+        "task_id": item.task_id,
+        "item_id": item.item_id,
+        "kind": item.kind,
+        "author": item.author,  # the pseudonym of an anonymous comment, never its author
+        "anonymous": item.anonymous,
+        "text": item.text,
+        "note": item.note or None,
+        "reason": entry.reason,
+        "hidden_at": item.hidden_at.isoformat() if item.hidden_at else None,
     }
 
 
@@ -370,6 +390,19 @@ def circles_router(ports: Ports, max_weekly_tasks: int) -> APIRouter:
     @router.post("/moderation/flags/{flag_id}/decision")
     async def moderate(flag_id: str, body: ModerationIn, who: Who) -> dict[str, Any]:
         return flag_out(await uc.moderate(ports, flag_id, acting(who), body.outcome, body.note, body.text))
+
+    @router.get("/moderation/hidden")
+    async def hidden(who: Who) -> list[dict[str, Any]]:
+        """Solutions and comments hidden now, newest first, with why and when: for moderators.
+
+        An anonymous comment shows its pseudonym only; naming its author is the audited reveal's job.
+        """
+        return [hidden_out(entry) for entry in await uc.hidden_items(ports, acting(who))]
+
+    @router.post(f"{T}/items/{{item_id}}/restoration")
+    async def restore(task_id: str, item_id: str, body: RestorationIn, who: Who) -> dict[str, Any]:
+        """Show a hidden solution or comment again, without a flag: for moderators."""
+        return await uc.restore_item(ports, task_id, item_id, acting(who), body.note)
 
     @router.get(f"{T}/items/{{item_id}}")
     async def item(task_id: str, item_id: str, who: Who) -> dict[str, Any]:

@@ -174,6 +174,8 @@ POLICY: dict[str, Access] = {
     "GET /moderation/flags": allow("moderator"),
     "POST /moderation/flags/{flag_id}/decision": allow("moderator"),
     "GET /tasks/{task_id}/items/{item_id}": allow("moderator"),
+    "GET /moderation/hidden": allow("moderator"),
+    "POST /tasks/{task_id}/items/{item_id}/restoration": allow("moderator"),
     "POST /tasks/{task_id}/comments/{comment_id}/reveal": allow("moderator"),
 }
 

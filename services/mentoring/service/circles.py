@@ -7,16 +7,17 @@ the author.
 """
 
 import contextlib
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from mentoring.domain.circle import Circle, CircleRole, JoinRequest, Member
 from mentoring.domain.coffee_round import CoffeeRound, round_id, week_of
 from mentoring.domain.flag import Flag
 from mentoring.domain.library import LibraryEntry, search
-from mentoring.domain.task import Comment, Task
+from mentoring.domain.task import Comment, HiddenItem, Task
 from mentoring.service.handlers import change, load, new_id
 from mentoring.service.ports import Ports
 from shared.concurrency import ConcurrencyConflict
@@ -358,6 +359,54 @@ async def hidden_item(ports: Ports, task_id: str, item_id: str, by: Caller) -> d
     if not by.moderator:
         raise Forbidden("hidden content is for moderators")
     task, _ = await load(ports.tasks, task_id, "task")
+    return task.item_record(item_id)
+
+
+@dataclass(frozen=True)
+class HiddenEntry:
+    """A hidden item with the reason of the flag that hid it (None if the flag is gone)."""
+
+    item: HiddenItem
+    reason: str | None
+
+
+async def hidden_items(ports: Ports, by: Caller) -> list[HiddenEntry]:
+    """Every solution and comment hidden now, newest hiding first: for moderators.
+
+    Items are hidden only by a moderator's decision on a flag, so the flags resolved as "hidden" name every
+    task to look in; the task says whether each item is still hidden (a restore shows it again).
+    """
+    if not by.moderator:
+        raise Forbidden("hidden content is for moderators")
+    hiding_flags: list[Flag] = []
+    for flag_id in await ports.flags.all_ids(outcome="hidden"):
+        loaded = await ports.flags.get(flag_id)
+        if loaded is not None:
+            hiding_flags.append(loaded[0])
+    # The latest hiding decision per item gives its reason, and a time for items hidden before it was kept.
+    latest: dict[str, Flag] = {}
+    for flag in sorted(hiding_flags, key=lambda f: f.resolved_at or f.flagged_at):
+        latest[flag.item_id] = flag
+    found: list[HiddenEntry] = []
+    for task_id in sorted({flag.task_id for flag in hiding_flags}):
+        loaded_task = await ports.tasks.get(task_id)
+        if loaded_task is None:
+            continue
+        for item in loaded_task[0].hidden_items():
+            hiding = latest.get(item.item_id)
+            if item.hidden_at is None and hiding is not None:
+                item = dataclasses.replace(item, hidden_at=hiding.resolved_at)
+            found.append(HiddenEntry(item, hiding.reason.value if hiding is not None else None))
+    never = datetime.min.replace(tzinfo=UTC)
+    return sorted(found, key=lambda entry: entry.item.hidden_at or never, reverse=True)
+
+
+async def restore_item(ports: Ports, task_id: str, item_id: str, by: Caller, note: str) -> dict[str, Any]:
+    """A moderator shows a hidden item again without a new flag; its record as stored afterwards."""
+    if not by.moderator:
+        raise Forbidden("only moderators restore hidden content")
+    now = ports.clock()
+    _, task = await change(ports.tasks, task_id, "task", lambda t: t.restore(item_id, by.person_id, note, now))
     return task.item_record(item_id)
 
 

@@ -590,6 +590,20 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         suffix = f"/items/{await solution(task_id, setup_curator)}"
         return Call("GET", f"/tasks/{task_id}{suffix}", missing_path=MISSING_TASK + suffix)
 
+    async def hidden_list(owner: str) -> Call:
+        return Call("GET", "/moderation/hidden")
+
+    async def restore_hidden(owner: str) -> Call:
+        task_id = await task()
+        item_id = await solution(task_id, setup_curator)
+        body = {"item_id": item_id, "reason": "spam", "text": "An advert"}
+        flagged = await call("POST", f"/tasks/{task_id}/flags", employee(setup_curator), body)
+        decision = {"outcome": "hidden", "note": "Adverts go to the noticeboard"}
+        hider = issuer.headers(f"moderator-{_short()}", "moderator")
+        await call("POST", f"/moderation/flags/{flagged['id']}/decision", hider, decision)
+        suffix = f"/items/{item_id}/restoration"
+        return Call("POST", f"/tasks/{task_id}{suffix}", {"note": "Fair after all"}, missing_path=MISSING_TASK + suffix)
+
     async def reveal(owner: str) -> Call:
         circle_id, task_id = await circle_task()
         solution_id, commenter = await solution(task_id, setup_curator), f"member-{_short()}"
@@ -838,6 +852,8 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         "POST /moderation/flags/{flag_id}/decision": moderating(decide_flag),
         f"GET {T}/items/{{item_id}}": moderating(stored_item),
         f"POST {T}/comments/{{comment_id}}/reveal": moderating(reveal),
+        "GET /moderation/hidden": moderating(hidden_list),
+        f"POST {T}/items/{{item_id}}/restoration": moderating(restore_hidden),
         **internship_examples,
         "GET /privacy/people/{person_id}": about("GET", "/privacy/people/{person}"),
         "GET /privacy/audit": about("GET", "/privacy/audit?subject_id={person}"),
