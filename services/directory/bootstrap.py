@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from directory.adapters.repository import MongoPeople
+from directory.adapters.repository import MongoImportRuns, MongoPeople
 from directory.config import DirectorySettings
 from directory.entrypoints import dev_issuer
 from shared.auth.signing import TokenSigner
@@ -18,6 +18,7 @@ class Directory:
     runtime: ServiceRuntime
     settings: DirectorySettings
     people: MongoPeople
+    import_runs: MongoImportRuns
     signer: TokenSigner | None
     """The development issuer's signer (dev mode only)."""
 
@@ -45,4 +46,6 @@ def bootstrap(settings: DirectorySettings | None = None) -> Directory:
             runtime.token_verifier = TokenVerifier(runtime.token_verifier.rules, keys)
         if settings.dev_demo_people:
             runtime.on_start(lambda: dev_issuer.seed_demo_people(people))
-    return Directory(runtime=runtime, settings=settings, people=people, signer=signer)
+    return Directory(
+        runtime=runtime, settings=settings, people=people, import_runs=MongoImportRuns(runtime.database), signer=signer
+    )

@@ -6,9 +6,12 @@ what keeps two people from sharing a userName when two requests race).
 """
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from directory.domain.csv_import import RowError
+from directory.domain.imports import ImportRun
 from directory.domain.model import DomainEvent, Person, PersonDeactivated, PersonErased, PersonUpserted
 from shared.contracts import directory as contracts
 from shared.contracts.base import IntegrationEvent
@@ -114,3 +117,66 @@ class MongoPeople:
                     "outbox_attempts": 0,
                 },
             )
+
+
+IMPORT_RUNS = "import_runs"
+
+
+def _run_to_document(run: ImportRun) -> Document:
+    return {
+        "_id": run.id,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "started_by": run.started_by,
+        "source": run.source,
+        "outcome": run.outcome,
+        "created": run.created,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "refused": run.refused,
+        "errors": [{"line": e.line, "field": e.field, "message": e.message} for e in run.errors],
+        "errors_total": run.errors_total,
+        "failure": run.failure,
+    }
+
+
+def _run_from_document(document: Document) -> ImportRun:
+    def utc(moment: datetime) -> datetime:
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # the store gives naive UTC back
+
+    return ImportRun(
+        id=str(document["_id"]),
+        started_at=utc(document["started_at"]),
+        finished_at=utc(document["finished_at"]),
+        started_by=str(document["started_by"]),
+        source=document["source"],
+        outcome=document["outcome"],
+        created=int(document.get("created", 0)),
+        updated=int(document.get("updated", 0)),
+        unchanged=int(document.get("unchanged", 0)),
+        refused=int(document.get("refused", 0)),
+        errors=tuple(RowError(int(e["line"]), e.get("field"), str(e["message"])) for e in document.get("errors", [])),
+        errors_total=int(document.get("errors_total", 0)),
+        failure=document.get("failure"),
+    )
+
+
+class MongoImportRuns:
+    """Import runs, each inserted once under its own id and never updated."""
+
+    def __init__(self, database: AsyncDatabase[Document]) -> None:
+        self.database = database
+        self.runs = database[IMPORT_RUNS]
+
+    async def record(self, run: ImportRun) -> None:
+        await insert_once(self.database, IMPORT_RUNS, _run_to_document(run))
+
+    async def page(self, offset: int, limit: int) -> tuple[list[ImportRun], int]:
+        total = await self.runs.count_documents({})
+        # The id starts with the start time, so sorting by it is newest first without a second index.
+        documents = await self.runs.find({}).sort("_id", -1).skip(offset).limit(limit).to_list()
+        return [_run_from_document(document) for document in documents], total
+
+    async def get(self, run_id: str) -> ImportRun | None:
+        document = await self.runs.find_one({"_id": run_id})
+        return None if document is None else _run_from_document(document)

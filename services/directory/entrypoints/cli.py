@@ -2,7 +2,8 @@
 
 Checks every row before writing any; on a bad file prints every bad row with its line number and
 exits 1 having imported nothing. Re-running the same file changes nothing. The command publishes
-what it changed before it exits, so every service hears of the new people at once.
+what it changed before it exits, so every service hears of the new people at once. Every run, good or
+bad, goes into the import history (GET /imports) with source "cli".
 """
 
 import argparse
@@ -12,7 +13,6 @@ import time
 from pathlib import Path
 
 from directory.bootstrap import bootstrap
-from directory.domain.csv_import import CsvRejected
 from directory.service import handlers
 from shared.persistence.versioned import PENDING
 
@@ -24,19 +24,22 @@ async def import_csv(path: Path, text: str) -> int:
     await service.runtime.start()
     try:
         try:
-            report = await handlers.import_people(text, service.people)
-        except CsvRejected as rejected:
-            print(f"{path}: {rejected}; nothing was imported", file=sys.stderr)
+            run = await handlers.import_and_record(text, service.people, service.import_runs, "cli", "cli")
+        except handlers.ImportRejected as rejected:
+            print(f"{path}: {rejected}; nothing was imported (import {rejected.run.id})", file=sys.stderr)
             for error in rejected.errors:
                 column = f" [{error.field}]" if error.field else ""
                 print(f"  line {error.line}{column}: {error.message}", file=sys.stderr)
             return 1
-        await service.runtime.audit.record("people.imported", "cli", "directory", details=report.__dict__)
+        counts = {"created": run.created, "updated": run.updated, "unchanged": run.unchanged}
+        await service.runtime.audit.record(
+            "people.imported", "cli", "directory", details={**counts, "import_id": run.id}
+        )
         commits = service.runtime.database["people_commits"]
         deadline = time.monotonic() + PUBLISH_TIMEOUT_SECONDS
         while await commits.count_documents({"outbox_state": PENDING}) and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.2)
-        print(f"{path}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged")
+        print(f"{path}: {run.created} created, {run.updated} updated, {run.unchanged} unchanged (import {run.id})")
         return 0
     finally:
         await service.runtime.stop()

@@ -2,15 +2,17 @@
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import Body, Depends, FastAPI, Request
+from fastapi import Body, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from directory.bootstrap import Directory, bootstrap
-from directory.domain import csv_import, scim
+from directory.domain import scim
+from directory.domain.imports import ImportRun, Outcome, Source
 from directory.domain.model import Person
 from directory.entrypoints.dev_issuer import dev_issuer_router
 from directory.entrypoints.policy import GUARDRAILS
@@ -61,11 +63,71 @@ class ImportOut(BaseModel):
     created: int
     updated: int
     unchanged: int
+    import_id: str = Field(description="The run in the import history (GET /imports/{import_id})")
+
+
+class RowErrorOut(BaseModel):
+    line: int = Field(description="Line in the file; 1 is the header")
+    field: str | None = Field(description="The column, when the problem is in one")
+    message: str
+
+
+class ImportRunSummary(BaseModel):
+    id: str
+    started_at: datetime
+    finished_at: datetime
+    started_by: str = Field(description='Person id of whoever uploaded the file, or "cli"')
+    source: Source
+    outcome: Outcome = Field(description="imported; rejected (bad rows, nothing written); failed (stopped midway)")
+    created: int
+    updated: int
+    unchanged: int
+    refused: int = Field(description="Rows refused because of a problem on them")
+    errors_total: int = Field(description="Problems found (the run keeps the first 200)")
+
+    @classmethod
+    def fields_of(cls, run: ImportRun) -> dict[str, Any]:
+        return {
+            "id": run.id,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "started_by": run.started_by,
+            "source": run.source,
+            "outcome": run.outcome,
+            "created": run.created,
+            "updated": run.updated,
+            "unchanged": run.unchanged,
+            "refused": run.refused,
+            "errors_total": run.errors_total,
+        }
+
+    @classmethod
+    def of(cls, run: ImportRun) -> "ImportRunSummary":
+        return cls(**cls.fields_of(run))
+
+
+class ImportRunOut(ImportRunSummary):
+    errors: list[RowErrorOut] = Field(description="The problems, in line order, capped at 200")
+    errors_truncated: bool = Field(description="True when more problems were found than are kept")
+    failure: str | None = Field(description="For a failed run, what stopped it")
+
+    @classmethod
+    def of(cls, run: ImportRun) -> "ImportRunOut":
+        errors = [RowErrorOut(line=e.line, field=e.field, message=e.message) for e in run.errors]
+        return cls(**cls.fields_of(run), errors=errors, errors_truncated=run.errors_truncated, failure=run.failure)
+
+
+class ImportRunPage(BaseModel):
+    items: list[ImportRunSummary]
+    total: int
+    offset: int
+    limit: int
 
 
 def create_app(service: Directory | None = None) -> FastAPI:
     service = service or bootstrap()
     runtime, people, settings = service.runtime, service.people, service.settings
+    import_runs = service.import_runs
     gatekeeper = runtime.gatekeeper(
         GUARDRAILS, is_blocked=_blocked(service), provisioning_token=settings.scim_token.get_secret_value()
     )
@@ -101,12 +163,30 @@ def create_app(service: Directory | None = None) -> FastAPI:
         """Import a CSV file of people for companies without SCIM: all rows are checked before any is written."""
         text = (await request.body()).decode("utf-8-sig", errors="replace")
         try:
-            report = await handlers.import_people(text, people)
-        except csv_import.CsvRejected as rejected:
+            run = await handlers.import_and_record(text, people, import_runs, who.person_id, "csv")
+        except handlers.ImportRejected as rejected:
             rows = [{"line": e.line, "field": e.field, "message": e.message} for e in rejected.errors]
-            return JSONResponse({"detail": str(rejected), "errors": rows}, status_code=422)
-        await runtime.audit.record("people.imported", who.person_id, "directory", details=report.__dict__)
-        return ImportOut(**report.__dict__)
+            body = {"detail": str(rejected), "errors": rows, "import_id": rejected.run.id}
+            return JSONResponse(body, status_code=422)
+        counts = {"created": run.created, "updated": run.updated, "unchanged": run.unchanged}
+        await runtime.audit.record(
+            "people.imported", who.person_id, "directory", details={**counts, "import_id": run.id}
+        )
+        return ImportOut(**counts, import_id=run.id)
+
+    @app.get("/imports", response_model=ImportRunPage, tags=["people"])
+    async def import_history(
+        limit: Annotated[int, Query(ge=1, le=100, description="Runs per page")] = 20,
+        offset: Annotated[int, Query(ge=0, description="Runs to skip, newest first")] = 0,
+    ) -> ImportRunPage:
+        """The people-file import runs (portal upload and command line), newest first."""
+        runs, total = await import_runs.page(offset, limit)
+        return ImportRunPage(items=[ImportRunSummary.of(run) for run in runs], total=total, offset=offset, limit=limit)
+
+    @app.get("/imports/{import_id}", response_model=ImportRunOut, tags=["people"])
+    async def import_run(import_id: str) -> ImportRunOut:
+        """One import run with its per-line problems."""
+        return ImportRunOut.of(await handlers.get_import_run(import_id, import_runs))
 
     @app.post("/people/{person_id}/erasure", status_code=202, tags=["privacy"])
     async def erase(

@@ -28,6 +28,8 @@ POLICY: dict[str, Access] = {
     "GET /people/me": SIGNED_IN,
     "GET /people/{person_id}": SIGNED_IN,
     "POST /people/import": allow("hr_admin", "admin"),
+    "GET /imports": allow("hr_admin", "admin"),
+    "GET /imports/{import_id}": allow("hr_admin", "admin"),
     "POST /people/{person_id}/erasure": allow("hr_admin"),
     "GET /people/{person_id}/export": allow("hr_admin", "admin"),
     **PRIVACY_POLICY,

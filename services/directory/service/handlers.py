@@ -6,11 +6,14 @@ racing creations cannot both succeed; a claim left behind by a crash or a rename
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from directory.domain import csv_import
+from directory.domain.imports import ImportRun, Source, failed_run, imported_run, new_import_id, rejected_run
 from directory.domain.model import Change, Person, ProfileDraft, new_person_id, user_name_key
-from directory.service.ports import People
+from directory.service.ports import ImportRuns, People
 from shared.errors import Conflict, NotFound
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
@@ -110,13 +113,15 @@ class ImportReport:
     unchanged: int
 
 
-async def import_people(csv_text: str, people: People) -> ImportReport:
+async def import_people(csv_text: str, people: People, counts: dict[str, int] | None = None) -> ImportReport:
     """Validate the whole file first (`CsvRejected` lists every bad row, nothing is written), then upsert.
 
-    Re-running the same file changes nothing: every row is then "unchanged".
+    Re-running the same file changes nothing: every row is then "unchanged". `counts`, when given, is
+    kept up to date row by row, so a caller still knows what was written if a row fails midway.
     """
     rows = csv_import.parse_people_csv(csv_text, known_user_names=await people.all_user_name_keys())
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    counts = counts if counts is not None else {}
+    counts.update(created=0, updated=0, unchanged=0)
     ids: dict[str, str] = {}
     for row in csv_import.managers_first(rows):
         manager_id = None
@@ -127,3 +132,53 @@ async def import_people(csv_text: str, people: People) -> ImportReport:
         ids[person.user_name_key] = person.id
         counts[outcome] += 1
     return ImportReport(**counts)
+
+
+class ImportRejected(Exception):
+    """The file had bad rows and nothing was imported; the run is in the history as `run`."""
+
+    def __init__(self, run: ImportRun, rejected: csv_import.CsvRejected) -> None:
+        self.run = run
+        self.errors = rejected.errors
+        super().__init__(str(rejected))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def import_and_record(
+    csv_text: str,
+    people: People,
+    runs: ImportRuns,
+    started_by: str,
+    source: Source,
+    clock: Callable[[], datetime] = _now,
+) -> ImportRun:
+    """Import a people file and add the run to the history, whatever its outcome.
+
+    Raises `ImportRejected` (after recording) when the file has bad rows; any other error is recorded
+    as a failed run, with the rows written before it, and raised again.
+    """
+    started_at = clock()
+    run_id = new_import_id(started_at)
+    counts: dict[str, int] = {}
+    try:
+        await import_people(csv_text, people, counts)
+    except csv_import.CsvRejected as rejected:
+        run = rejected_run(run_id, started_at, clock(), started_by, source, rejected.errors)
+        await runs.record(run)
+        raise ImportRejected(run, rejected) from rejected
+    except Exception as error:
+        await runs.record(failed_run(run_id, started_at, clock(), started_by, source, counts, str(error)))
+        raise
+    run = imported_run(run_id, started_at, clock(), started_by, source, counts)
+    await runs.record(run)
+    return run
+
+
+async def get_import_run(run_id: str, runs: ImportRuns) -> ImportRun:
+    run = await runs.get(run_id)
+    if run is None:
+        raise NotFound(f"no import run {run_id}", import_id=run_id)
+    return run

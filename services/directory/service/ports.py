@@ -2,6 +2,7 @@
 
 from typing import Protocol
 
+from directory.domain.imports import ImportRun
 from directory.domain.model import DomainEvent, Person
 
 
@@ -25,3 +26,11 @@ class People(Protocol):
     async def all_user_name_keys(self) -> set[str]: ...
 
     async def forget_history(self, person_id: str, erased_version: int, tombstone: dict[str, object]) -> None: ...
+
+
+class ImportRuns(Protocol):
+    async def record(self, run: ImportRun) -> None: ...
+
+    async def page(self, offset: int, limit: int) -> tuple[list[ImportRun], int]: ...
+
+    async def get(self, run_id: str) -> ImportRun | None: ...

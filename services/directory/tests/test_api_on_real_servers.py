@@ -1,11 +1,13 @@
 """The directory as HR systems, people and other services meet it, on the real broker and database."""
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,10 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
+from directory.adapters.repository import MongoImportRuns
 from directory.bootstrap import Directory, bootstrap
 from directory.config import DirectorySettings
+from directory.domain.imports import imported_run
 from directory.entrypoints.http import create_app
 from shared.auth.testing import Call, TestIssuer, authorization_matrix
 from shared.contracts import directory as contracts
@@ -198,14 +202,76 @@ async def test_csv_import_is_all_or_nothing_and_idempotent(running: tuple[Direct
     assert ok.json()["totalResults"] == 0  # the good row was not imported either
 
     first = await client.post("/people/import", content=GOOD_CSV.encode(), headers=csv_headers)
-    assert first.json() == {"created": 2, "updated": 0, "unchanged": 0}
+    assert first.json() == {"created": 2, "updated": 0, "unchanged": 0, "import_id": first.json()["import_id"]}
     again = await client.post("/people/import", content=GOOD_CSV.encode(), headers=csv_headers)
-    assert again.json() == {"created": 0, "updated": 0, "unchanged": 2}
+    assert again.json() == {"created": 0, "updated": 0, "unchanged": 2, "import_id": again.json()["import_id"]}
 
     kate = (await client.get("/scim/v2/Users", params={"filter": 'userName eq "KATE@corp.ru"'}, headers=SCIM)).json()
     boss = (await client.get("/scim/v2/Users", params={"filter": 'userName eq "boss@corp.ru"'}, headers=SCIM)).json()
     enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
     assert kate["Resources"][0][enterprise]["manager"]["value"] == boss["Resources"][0]["id"]
+
+
+@pytest.mark.infra
+async def test_every_import_run_is_in_the_history_for_hr_only(running: tuple[Directory, httpx.AsyncClient]) -> None:
+    _, client = running
+    hr = await sign_in(client, "olga@owlery.dev")
+    csv_headers = {**hr, "content-type": "text/csv"}
+    empty = await client.get("/imports", headers=hr)
+    assert empty.json() == {"items": [], "total": 0, "offset": 0, "limit": 20}
+
+    rejected = await client.post("/people/import", content=BAD_CSV.encode(), headers=csv_headers)
+    imported = await client.post("/people/import", content=GOOD_CSV.encode(), headers=csv_headers)
+    again = await client.post("/people/import", content=GOOD_CSV.encode(), headers=csv_headers)
+    run_ids = [answer.json()["import_id"] for answer in (rejected, imported, again)]
+    assert len(set(run_ids)) == 3
+
+    history = (await client.get("/imports", headers=hr)).json()
+    assert history["total"] == 3
+    assert [run["id"] for run in history["items"]] == run_ids[::-1]  # newest first
+    newest, middle, oldest = history["items"]
+    olga = (await client.get("/people/me", headers=hr)).json()["id"]
+    assert {run["started_by"] for run in history["items"]} == {olga}
+    assert {run["source"] for run in history["items"]} == {"csv"}
+    assert (newest["outcome"], newest["created"], newest["unchanged"]) == ("imported", 0, 2)
+    assert (middle["outcome"], middle["created"], middle["refused"]) == ("imported", 2, 0)
+    assert (oldest["outcome"], oldest["created"], oldest["refused"]) == ("rejected", 0, 2)  # lines 3 and 4
+    assert "errors" not in oldest  # the list stays light; one run has its errors
+
+    page = (await client.get("/imports", params={"limit": 1, "offset": 1}, headers=hr)).json()
+    assert [run["id"] for run in page["items"]] == [run_ids[1]]
+    assert (await client.get("/imports", params={"limit": 0}, headers=hr)).status_code == 422
+    too_many = await client.get("/imports", params={"limit": 101}, headers=hr)
+    assert too_many.status_code == 422
+    assert "limit" in too_many.text
+
+    refused = (await client.get(f"/imports/{run_ids[0]}", headers=hr)).json()
+    assert refused["errors_truncated"] is False
+    assert {(e["line"], e["field"]) for e in refused["errors"]} >= {(3, "email"), (4, "time_zone")}
+    assert refused["errors_total"] == len(refused["errors"])
+    assert (await client.get("/imports/imp-nothing", headers=hr)).status_code == 404
+
+    admin = await sign_in(client, "root@owlery.dev")
+    assert (await client.get(f"/imports/{run_ids[0]}", headers=admin)).status_code == 200
+    anna = await sign_in(client, "anna@owlery.dev")
+    assert (await client.get("/imports", headers=anna)).status_code == 403
+    assert (await client.get(f"/imports/{run_ids[0]}", headers=anna)).status_code == 403
+
+
+@pytest.mark.infra
+async def test_a_huge_bad_file_keeps_its_first_errors_and_says_how_many(
+    running: tuple[Directory, httpx.AsyncClient],
+) -> None:
+    _, client = running
+    hr = await sign_in(client, "olga@owlery.dev")
+    header = "user_name,display_name,email,locale,time_zone\n"
+    rows = "".join(f"p{n}@corp.ru,P {n},not-an-email,ru,UTC\n" for n in range(300))
+    csv_headers = {**hr, "content-type": "text/csv"}
+    answer = await client.post("/people/import", content=(header + rows).encode(), headers=csv_headers)
+    assert answer.status_code == 422
+    run = (await client.get(f"/imports/{answer.json()['import_id']}", headers=hr)).json()
+    assert (run["refused"], run["errors_total"], len(run["errors"]), run["errors_truncated"]) == (300, 300, 200, True)
+    assert run["errors"][0] == {"line": 2, "field": "email", "message": run["errors"][0]["message"]}
 
 
 @pytest.mark.infra
@@ -236,6 +302,23 @@ def test_the_import_command_reports_every_bad_row_and_imports_nothing(servers: S
     assert "2 created, 0 updated, 0 unchanged" in imported.stdout
     rerun = subprocess.run([*command, str(good)], env=environment, capture_output=True, text=True, timeout=120)
     assert "0 created, 0 updated, 2 unchanged" in rerun.stdout
+    asyncio.run(_assert_three_command_line_runs(settings))
+
+
+async def _assert_three_command_line_runs(settings: DirectorySettings) -> None:
+    """The command's runs are in the history HR reads, marked as coming from the command line."""
+    client = connect(settings.mongodb_url)
+    try:
+        runs, total = await MongoImportRuns(client[settings.mongodb_database]).page(0, 10)
+        assert total == 3
+        assert [(run.source, run.started_by, run.outcome) for run in runs] == [
+            ("cli", "cli", "imported"),
+            ("cli", "cli", "imported"),
+            ("cli", "cli", "rejected"),
+        ]
+    finally:
+        await client.drop_database(settings.mongodb_database)
+        await client.close()
 
 
 @pytest.mark.infra
@@ -289,6 +372,13 @@ async def test_authorisation_matrix(servers: Servers) -> None:
     async def import_file(owner: str) -> Call:
         return Call("POST", "/people/import", csv=GOOD_CSV)
 
+    async def an_import_run(owner: str) -> Call:
+        run = await service.import_runs.get("imp-matrix")
+        if run is None:
+            moment = datetime(2030, 1, 1, tzinfo=UTC)
+            await service.import_runs.record(imported_run("imp-matrix", moment, moment, "someone", "csv", {}))
+        return Call("GET", "/imports/imp-matrix")
+
     patch = {"Operations": [{"op": "replace", "value": {"title": "Lead"}}]}
     examples = {
         "GET /dev-oidc/.well-known/openid-configuration": about("GET", "/dev-oidc/.well-known/openid-configuration"),
@@ -309,6 +399,8 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         "GET /people/me": about("GET", "/people/me"),
         "GET /people/{person_id}": about("GET", "/people/{person}"),
         "POST /people/import": import_file,
+        "GET /imports": about("GET", "/imports"),
+        "GET /imports/{import_id}": an_import_run,
         "POST /people/{person_id}/erasure": about("POST", "/people/{person}/erasure", {"reason": "HR-1: erase me"}),
         "GET /people/{person_id}/export": about("GET", "/people/{person}/export"),
         "GET /privacy/people/{person_id}": about("GET", "/privacy/people/{person}"),
