@@ -44,5 +44,6 @@ def bootstrap(settings: PortalSettings | None = None, transport: httpx.AsyncBase
         settings.oidc_client_id,
         httpx.AsyncClient(timeout=timeout, transport=transport),
         browser_issuer=settings.oidc_browser_issuer,
+        audience=settings.oidc_audience,
     )
     return Portal(settings, oidc, apis, Catalogues.load())

@@ -28,6 +28,9 @@ class PortalSettings(BaseSettings):
         " from discovery is moved onto it",
     )
     oidc_client_id: str = Field("owlery-portal", description="The portal's client id at the issuer (public, PKCE)")
+    oidc_audience: str | None = Field(
+        None, description="Audience (aud) the access tokens must carry, checked when set (the services' own: owlery)"
+    )
     oidc_person_claim: str = Field("sub", description="Claim holding the directory person id (Entra: oid)")
     oidc_roles_claim: str = Field("roles", description="Claim listing the person's roles (Okta: groups)")
     oidc_role_map: dict[str, str] = Field(default_factory=dict, description="IdP group -> Owlery role")

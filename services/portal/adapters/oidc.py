@@ -2,6 +2,12 @@
 
 The browser goes to the issuer's authorization_endpoint itself; the code comes back to /callback and
 the portal exchanges it at the token_endpoint server to server. Both addresses come from discovery.
+
+The access token is verified (`verify`) before anything in it is believed, at sign-in and on every page:
+its signature against the issuer's JWKS (the `jwks_uri` of discovery, cached and fetched again when a
+token names an unknown `kid`: key rotation), its issuer, its audience when one is configured, its expiry.
+The session cookie is signed too, but a leaked session secret must not be enough to show someone the
+menus of roles they do not hold.
 """
 
 import base64
@@ -12,6 +18,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import jwt
+
+from shared.auth.tokens import InvalidToken, KeySet
+
+ALGORITHMS = ("RS256",)
+LEEWAY_SECONDS = 30.0
 
 
 def new_verifier() -> str:
@@ -35,8 +47,19 @@ class Tokens:
 
 
 class OidcClient:
-    def __init__(self, issuer: str, client_id: str, http: httpx.AsyncClient, browser_issuer: str | None = None) -> None:
+    def __init__(
+        self,
+        issuer: str,
+        client_id: str,
+        http: httpx.AsyncClient,
+        browser_issuer: str | None = None,
+        audience: str | None = None,
+        min_key_refresh_seconds: float = 30.0,
+    ) -> None:
         self.issuer = issuer.rstrip("/")
+        self.audience = audience
+        """The `aud` access tokens must carry; None: not checked (some providers name the API, not the portal)."""
+        self.keys = KeySet(self._fetch_keys, min_refresh_seconds=min_key_refresh_seconds)
         self.client_id = client_id
         self.http = http
         self.browser_issuer = browser_issuer.rstrip("/") if browser_issuer else None
@@ -88,3 +111,45 @@ class OidcClient:
             raise SignInFailed(answer.text[:300])
         body = answer.json()
         return Tokens(str(body["access_token"]), body.get("id_token"))
+
+    async def _fetch_keys(self) -> dict[str, Any]:
+        answer = await self.http.get(str((await self.discovery())["jwks_uri"]))
+        answer.raise_for_status()
+        return dict(answer.json())
+
+    async def verify(self, token: str) -> dict[str, Any]:
+        """The token's claims once its signature, issuer, audience (if configured) and expiry are checked.
+
+        Raises `InvalidToken` otherwise. The algorithm is pinned here, never taken from the token.
+        """
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise InvalidToken(f"malformed token: {error}") from error
+        if header.get("alg") not in ALGORITHMS:
+            raise InvalidToken(f"algorithm {header.get('alg')!r} is not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("token names no signing key (kid)")
+        key = await self.keys.key(kid)  # InvalidToken when the issuer does not know it either
+        required = ["exp", "iss", *(["aud"] if self.audience else [])]
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=list(ALGORITHMS),
+                issuer=self.issuer,
+                audience=self.audience,
+                leeway=LEEWAY_SECONDS,
+                options={"require": required, "verify_aud": self.audience is not None},
+            )
+        except jwt.PyJWTError as error:
+            raise InvalidToken(f"invalid token: {error}") from error
+        return claims
+
+
+def roles_of(claims: dict[str, Any], claim: str, role_map: dict[str, str]) -> list[str]:
+    """The Owlery roles a verified token grants (IdP group names mapped through `role_map`)."""
+    given = claims.get(claim) or []
+    names = [given] if isinstance(given, str) else [str(name) for name in given]
+    return sorted({role_map.get(name, name) for name in names})

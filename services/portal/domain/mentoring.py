@@ -1,7 +1,9 @@
 """View logic of the mentoring, circle and moderation pages, worked out from the mentoring service's answers."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def words(text: str, limit: int = 10) -> list[str]:
@@ -60,3 +62,28 @@ def health(line: Mapping[str, Any]) -> str:
     if line.get("status") == "ended":
         return "ended"
     return "at_risk" if line.get("at_risk") else "healthy"
+
+
+FEEDBACK_STAGES = ("closing", "closed")
+"""Programme stages in which the service takes a pair's final feedback."""
+
+
+def meeting_start(local: str, zone: str) -> str:
+    """A meeting's start as typed in a datetime-local field, in the named time zone, as ISO text with the offset.
+
+    ValueError names the field at fault ("starts_at" or "time_zone") so the page can show it beside it.
+    """
+    try:
+        tz = ZoneInfo(zone.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("time_zone") from None
+    try:
+        moment = datetime.fromisoformat(local.strip())
+    except ValueError:
+        raise ValueError("starts_at") from None
+    return moment.replace(tzinfo=tz).isoformat()
+
+
+def planned(meeting: Mapping[str, Any]) -> bool:
+    """Scheduled and not yet logged as held: the pair may log it (with notes) under its own id."""
+    return bool(meeting.get("scheduled_for")) and not meeting.get("held_on")

@@ -17,7 +17,12 @@ ROLE_PAGES: dict[str, list[tuple[str, str]]] = {
         ("/preferences", "nav.preferences"),
     ],
     "trainer": [("/teaching", "nav.teaching"), ("/teaching/propose", "nav.propose")],
-    "curator": [("/curation", "nav.curation"), ("/desk", "nav.desk"), ("/reports", "nav.reports")],
+    "curator": [
+        ("/curation", "nav.curation"),
+        ("/desk", "nav.desk"),
+        ("/reports", "nav.reports"),
+        ("/knowledge/articles", "nav.articles"),
+    ],
     "moderator": [("/moderation", "nav.moderation")],
     "hr_admin": [("/reports", "nav.reports"), ("/hr", "nav.hr")],
 }

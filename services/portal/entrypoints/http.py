@@ -8,19 +8,18 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import jwt
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from portal.adapters.api import ApiError, Unauthenticated
-from portal.adapters.oidc import SignInFailed, new_verifier
+from portal.adapters.oidc import SignInFailed, new_verifier, roles_of
 from portal.bootstrap import Portal, bootstrap
 from portal.domain.i18n import language_of
+from portal.domain.times import known_zone
 from portal.entrypoints import (
     pages_achievements,
     pages_admin,
@@ -29,11 +28,14 @@ from portal.entrypoints import (
     pages_curator,
     pages_employee,
     pages_formats,
+    pages_knowledge,
     pages_mentoring,
     pages_moderation,
     pages_trainer,
 )
+from portal.entrypoints.csrf import CsrfRefused, check_csrf, new_csrf_token
 from portal.entrypoints.web import SignInNeeded, current_viewer, form_of, portal_of, render
+from shared.auth.tokens import InvalidToken
 from shared.http import CorrelationIdMiddleware, health_router
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -46,12 +48,6 @@ def _safe_next(path: str | None) -> str:
     return path
 
 
-def _roles(claims: dict[str, Any], claim: str, role_map: dict[str, str]) -> list[str]:
-    given = claims.get(claim) or []
-    names = [given] if isinstance(given, str) else [str(name) for name in given]
-    return sorted({role_map.get(name, name) for name in names})
-
-
 def create_app(portal: Portal | None = None) -> FastAPI:
     portal = portal or bootstrap()
     settings = portal.settings
@@ -61,7 +57,14 @@ def create_app(portal: Portal | None = None) -> FastAPI:
         yield
         await portal.close()
 
-    app = FastAPI(title="Owlery portal", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Owlery portal",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(check_csrf)],  # every form post carries the session's token
+    )
     app.state.portal = portal
     app.add_middleware(
         SessionMiddleware,
@@ -86,6 +89,10 @@ def create_app(portal: Portal | None = None) -> FastAPI:
     async def token_refused(request: Request, error: Exception) -> Response:
         request.session.pop("who", None)  # expired or revoked: sign in again
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(CsrfRefused)
+    async def forged_or_stale_form(request: Request, error: Exception) -> Response:
+        return render(request, "error.html", status_code=403, error=None, message_key="error.csrf")
 
     @app.exception_handler(ApiError)
     async def refused(request: Request, error: Exception) -> Response:
@@ -117,17 +124,23 @@ def create_app(portal: Portal | None = None) -> FastAPI:
             tokens = await portal.oidc.exchange(code, callback_url(), pending["verifier"])
         except SignInFailed:
             return render(request, "signin_failed.html", status_code=400)
-        # The token came straight from the issuer over the back channel: read, not verified again.
-        # Every service verifies it on each call; the portal only needs the id and roles for its menus.
-        claims = jwt.decode(tokens.access_token, options={"verify_signature": False})
-        person_id = str(claims[settings.oidc_person_claim])
+        # Verified before its id and roles are believed (and again on every page: web.viewer).
+        try:
+            claims = await portal.oidc.verify(tokens.access_token)
+        except InvalidToken:
+            return render(request, "signin_failed.html", status_code=400)
+        person_id = str(claims.get(settings.oidc_person_claim) or "")
+        if not person_id:
+            return render(request, "signin_failed.html", status_code=400)
         me = await portal.apis.directory.get("/people/me", tokens.access_token)
         request.session["who"] = {
             "person_id": person_id,
             "name": me.get("display_name", person_id),
-            "roles": _roles(claims, settings.oidc_roles_claim, settings.oidc_role_map),
+            "roles": roles_of(claims, settings.oidc_roles_claim, settings.oidc_role_map),
             "token": tokens.access_token,
+            "time_zone": known_zone(me.get("time_zone")),
         }
+        new_csrf_token(request)  # a token from before signing in is not carried into the signed-in session
         if "lang" not in request.session:  # a language chosen before signing in wins over the profile's
             request.session["lang"] = language_of(me.get("locale")) or "ru"
         return RedirectResponse(pending["next"], status_code=303)
@@ -154,6 +167,7 @@ def create_app(portal: Portal | None = None) -> FastAPI:
     app.include_router(pages_mentoring.router())
     app.include_router(pages_circles.router())
     app.include_router(pages_moderation.router())
+    app.include_router(pages_knowledge.router())
     app.include_router(pages_formats.router())
     app.include_router(pages_achievements.router())
     app.include_router(pages_courses.router())

@@ -8,7 +8,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from portal.adapters.api import ApiError, ServiceApi
-from portal.entrypoints.web import FormState, Viewer, form_of, language, portal_of, render, viewer
+from portal.entrypoints.web import (
+    FormState,
+    Viewer,
+    form_of,
+    language,
+    portal_of,
+    remember_time_zone,
+    render,
+    viewer,
+)
 
 Who = Annotated[Viewer, Depends(viewer)]
 PERIODS = ("all", "month", "week")
@@ -155,13 +164,15 @@ def router() -> APIRouter:
         notifications = portal_of(request).apis.notifications
         path = f"/people/{who.person_id}/notification-preferences"
         current = await notifications.get(path, who.token)
+        body = preferences_body(typed, current)
         try:
-            await notifications.put(path, who.token, preferences_body(typed, current))
+            await notifications.put(path, who.token, body)
         except ApiError as error:
             named = preference_field(error.field)
             fields = (*PREFERENCE_FIELDS, *(f"channels-{category}" for category in current.get("channels", {})))
             form = FormState(values=typed).refused(request, ApiError(error.status, error.detail, named), fields)
             return await preferences_page(request, who, form, status=error.status)
+        remember_time_zone(request, body["time_zone"])
         return RedirectResponse("/preferences?saved=1", status_code=303)
 
     return router

@@ -1,5 +1,6 @@
 """Reports for curators, trainers and HR (courses from enrolment, programmes from mentoring, their charts
-and CSV exports), and HR's desk: the directory's CSV import with its result, and a person's privacy export.
+and CSV exports), and HR's desk: the directory's CSV import with its result and its history (every run,
+and one run's per-line problems), and a person's privacy export.
 
 Chart images and files are fetched by the portal with the person's own token and passed through: the
 browser never holds a token, and each service still decides what this person may see.
@@ -26,6 +27,8 @@ CHART_SIZE = (960, 540)
 before a lazily loaded image arrives."""
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SAFE_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,200}$")
+HISTORY_PAGE = 10
+"""Import runs per page of the history on the HR desk."""
 
 
 def report_filters(values: dict[str, str]) -> dict[str, str]:
@@ -48,6 +51,20 @@ async def report_or_none(
         return await api.get(path, token, **filters), None
     except ApiError as error:
         return None, error
+
+
+async def names_of(directory: ServiceApi, token: str, person_ids: list[str]) -> dict[str, str]:
+    """Display names of the people who started import runs; an id the directory cannot name stays an id."""
+    wanted = sorted({person_id for person_id in person_ids if person_id != "cli" and SAFE_ID.match(person_id)})
+
+    async def name_of(person_id: str) -> tuple[str, str]:
+        try:
+            found = await directory.find(f"/people/{person_id}", token)
+        except ApiError:
+            found = None
+        return person_id, str((found or {}).get("display_name") or person_id)
+
+    return dict(await asyncio.gather(*(name_of(person_id) for person_id in wanted)))
 
 
 def router() -> APIRouter:
@@ -104,13 +121,20 @@ def router() -> APIRouter:
         return passed_through(found, f"owlery-{'programmes' if kind == 'programmes' else 'courses'}.csv")
 
     # ------------------------------------------------------------------------------------ HR desk
-    def hr_page(
+    async def hr_page(
         request: Request,
+        who: Viewer,
         form: FormState | None = None,
         result: dict[str, Any] | None = None,
         rows: list[dict[str, Any]] | None = None,
         status: int = 200,
+        offset: int = 0,
     ) -> HTMLResponse:
+        directory = portal_of(request).apis.directory
+        history, history_error = await report_or_none(
+            directory, "/imports", who.token, {"limit": str(HISTORY_PAGE), "offset": str(offset)}
+        )
+        runs = (history or {}).get("items", [])
         return render(
             request,
             "admin_hr.html",
@@ -118,11 +142,26 @@ def router() -> APIRouter:
             form=form or FormState(),
             result=result,
             rows=rows or [],
+            runs=runs,
+            names=await names_of(directory, who.token, [run["started_by"] for run in runs]),
+            history_error=history_error,
+            history_total=int((history or {}).get("total", 0)),
+            offset=offset,
+            page_size=HISTORY_PAGE,
         )
 
     @router.get("/hr")
-    async def hr(request: Request, who: Who) -> HTMLResponse:
-        return hr_page(request)
+    async def hr(request: Request, who: Who, offset: int = 0) -> HTMLResponse:
+        return await hr_page(request, who, offset=max(0, offset))
+
+    @router.get("/hr/imports/{import_id}")
+    async def import_run(request: Request, who: Who, import_id: str) -> HTMLResponse:
+        if not SAFE_ID.match(import_id):
+            raise ApiError(404, f"no import run {import_id}")
+        directory = portal_of(request).apis.directory
+        run = await directory.get(f"/imports/{import_id}", who.token)
+        names = await names_of(directory, who.token, [run["started_by"]])
+        return render(request, "admin_import.html", run=run, names=names)
 
     @router.post("/hr/import")
     async def import_people(request: Request, who: Who) -> Response:
@@ -131,17 +170,17 @@ def router() -> APIRouter:
         form = FormState(values={"csv": text})
         if not text.strip():
             form.errors["csv"] = translator(request)("hr.csv_empty")
-            return hr_page(request, form, status=422)
+            return await hr_page(request, who, form, status=422)
         try:
             result = await send_text(portal_of(request).apis.directory, "/people/import", who.token, text, "text/csv")
         except RowsRefused as refused:
             form.refused(request, refused, ("csv",))
             form.errors["csv"] = form.errors.pop("_form", form.errors.get("csv", ""))
-            return hr_page(request, form, rows=refused.rows, status=refused.status)
+            return await hr_page(request, who, form, rows=refused.rows, status=refused.status)
         except ApiError as error:
             form.refused(request, error, ("csv",))
-            return hr_page(request, form, status=error.status)
-        return hr_page(request, FormState(), result=result)
+            return await hr_page(request, who, form, status=error.status)
+        return await hr_page(request, who, FormState(), result=result)
 
     @router.get("/hr/export")
     async def export_person(request: Request, who: Who, person_id: str = "") -> Response:
@@ -149,14 +188,14 @@ def router() -> APIRouter:
         if not SAFE_ID.match(wanted):
             form = FormState(values={"person_id": person_id})
             form.errors["person_id"] = translator(request)("hr.person_id_invalid")
-            return hr_page(request, form, status=422)
+            return await hr_page(request, who, form, status=422)
         try:
             found = await fetch(portal_of(request).apis.directory, f"/people/{wanted}/export", who.token)
         except ApiError as error:
             form = FormState(values={"person_id": person_id}).refused(request, error, ("person_id",))
             if "_form" in form.errors:
                 form.errors["person_id"] = form.errors.pop("_form")
-            return hr_page(request, form, status=error.status)
+            return await hr_page(request, who, form, status=error.status)
         return passed_through(found, f"owlery-export-{wanted}.json")
 
     return router

@@ -19,16 +19,16 @@ def router() -> APIRouter:
 
     async def desk(request: Request, who: Viewer, form: FormState | None = None, status: int = 200) -> HTMLResponse:
         enrolment = portal_of(request).apis.enrolment
-        queue, published = await asyncio.gather(
-            enrolment.get("/courses/proposals", who.token, limit=200), enrolment.get("/courses", who.token, limit=200)
+        queue, streams = await asyncio.gather(
+            enrolment.get("/courses/proposals", who.token, limit=200),
+            enrolment.get("/courses/stream-proposals", who.token),
         )
-        # Only full courses gather a waitlist, and the catalogue card does not say whether a stream is proposed.
-        waiting = [item for item in published["items"] if item["catalogue_status"] in ("waitlist_only", "running")]
-        courses = await asyncio.gather(*(enrolment.get(f"/courses/{item['id']}", who.token) for item in waiting))
-        proposed = [course for course in courses if course.get("open_stream_proposal_id")]
-        proposals = await asyncio.gather(
-            *(enrolment.get(f"/courses/{course['id']}/stream-proposal", who.token) for course in proposed)
-        )
+        # One call: the courses whose stream proposed from the waitlist awaits a curator, longest waitlist first.
+        proposed = [
+            {"id": item["course_id"], "title_en": item["title_en"], "title_ru": item["title_ru"]}
+            for item in streams["items"]
+        ]
+        proposals = [item["proposal"] for item in streams["items"]]
         people = await names(
             request,
             who,

@@ -1,5 +1,6 @@
-"""Mentoring pages: my mentoring (a pair's goals with SMART hints, meetings, check-ins, a concern) and the
-curator's desk (programmes, the matching proposal with its reasons, pair health, concerns).
+"""Mentoring pages: my mentoring (a pair's goals with SMART hints, meetings planned and logged with notes only
+the pair reads, check-ins, a concern, final feedback once the programme closes) and the curator's desk
+(programmes, the matching proposal with its reasons, pair health, concerns).
 
 Every call goes to the mentoring service's public API with the person's token; the service decides who may
 see and do what (a concern is the raiser's and the curators' only), the pages only show its answers.
@@ -14,7 +15,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from portal.adapters.api import ApiError
-from portal.domain.mentoring import health, pair_people, role_in_pair, words
+from portal.domain.mentoring import (
+    FEEDBACK_STAGES,
+    health,
+    meeting_start,
+    pair_people,
+    planned,
+    role_in_pair,
+    words,
+)
 from portal.entrypoints.pages_employee import names
 from portal.entrypoints.web import FormState, Viewer, form_of, language, portal_of, render, translator, viewer
 
@@ -22,6 +31,9 @@ Who = Annotated[Viewer, Depends(viewer)]
 GOAL_FIELDS = ("text", "due", "topics", "confirm")
 MEETING_FIELDS = ("held_on", "minutes", "topics", "notes")
 CHECK_IN_FIELDS = ("score", "month", "answers")
+SCHEDULE_FIELDS = ("starts_at", "minutes", "time_zone")
+FEEDBACK_FIELDS = ("rating", "worked", "improve")
+DEFAULT_TIME_ZONE = "Europe/Moscow"
 CONCERN_ACTIONS = ("talk", "note", "close_pair", "rematch")
 OUTCOMES = ("talked", "rematched", "pair_closed", "no_action")
 
@@ -64,18 +76,31 @@ def router() -> APIRouter:
         smart: dict[str, Any] | None = None,
         status_code: int = 200,
     ) -> HTMLResponse:
-        pair = await portal_of(request).apis.mentoring.get(f"/pairs/{pair_id}", who.token)
-        people = await names(request, who, {pair["mentor_id"], *pair["mentee_ids"]})
+        mentoring = portal_of(request).apis.mentoring
+        pair = await mentoring.get(f"/pairs/{pair_id}", who.token)
+        role = role_in_pair(pair, who.person_id)
+        # Notes are the pair's alone: asked for only by a member, and the service refuses anyone else anyway.
+        with_notes = [m["id"] for m in pair.get("meetings", []) if role and m.get("has_notes")]
+        people, programme, *notes = await asyncio.gather(
+            names(request, who, {pair["mentor_id"], *pair["mentee_ids"]}),
+            mentoring.find(f"/programmes/{pair['programme_id']}", who.token),
+            *(mentoring.find(f"/pairs/{pair_id}/meetings/{meeting_id}/notes", who.token) for meeting_id in with_notes),
+        )
+        form = form or FormState()
+        form.values.setdefault("schedule-time_zone", DEFAULT_TIME_ZONE)
         return render(
             request,
             "mentoring_pair.html",
             status_code=status_code,
             pair=pair,
-            role=role_in_pair(pair, who.person_id),
+            role=role,
             people=people,
             smart=smart,
             scores=range(1, 6),
-            form=form or FormState(),
+            planned=planned,
+            notes={found["meeting_id"]: found["notes"] for found in notes if found and found.get("notes")},
+            feedback_open=bool(role and programme and programme.get("stage") in FEEDBACK_STAGES),
+            form=form,
         )
 
     @router.get("/mentoring/pairs/{pair_id}")
@@ -139,6 +164,56 @@ def router() -> APIRouter:
             form = prefixed(refusal(request, typed, error, MEETING_FIELDS), "meeting-")
             return await pair_page(request, who, pair_id, form, status_code=error.status)
         return RedirectResponse(f"/mentoring/pairs/{pair_id}?done=meeting#meetings", status_code=303)
+
+    @router.post("/mentoring/pairs/{pair_id}/schedule")
+    async def schedule(request: Request, who: Who, pair_id: str) -> Response:
+        """Plan the next meeting: the time as typed, in the time zone given beside it."""
+        typed = await form_of(request)
+        try:
+            starts_at = meeting_start(typed.get("starts_at", ""), typed.get("time_zone", ""))
+        except ValueError as wrong:
+            key = f"mentoring.error.{wrong.args[0]}"
+            form = FormState(values=dict(typed), errors={str(wrong.args[0]): translator(request)(key)})
+            return await pair_page(request, who, pair_id, prefixed(form, "schedule-"), status_code=422)
+        body = {"starts_at": starts_at, "minutes": typed.get("minutes") or None}
+        try:
+            await portal_of(request).apis.mentoring.post(f"/pairs/{pair_id}/meetings", who.token, body)
+        except ApiError as error:
+            form = prefixed(refusal(request, typed, error, SCHEDULE_FIELDS), "schedule-")
+            return await pair_page(request, who, pair_id, form, status_code=error.status)
+        return RedirectResponse(f"/mentoring/pairs/{pair_id}?done=scheduled#meetings", status_code=303)
+
+    @router.post("/mentoring/pairs/{pair_id}/meetings/{meeting_id}")
+    async def held(request: Request, who: Who, pair_id: str, meeting_id: str) -> Response:
+        """Log a planned meeting as held, with its notes (sealed for the pair)."""
+        typed = await form_of(request)
+        body = {
+            "held_on": typed.get("held_on") or None,
+            "minutes": typed.get("minutes") or None,
+            "topics": words(typed.get("topics", ""), 20),
+            "notes": typed.get("notes") or None,
+        }
+        try:
+            await portal_of(request).apis.mentoring.put(f"/pairs/{pair_id}/meetings/{meeting_id}", who.token, body)
+        except ApiError as error:
+            form = prefixed(refusal(request, typed, error, MEETING_FIELDS), f"held-{meeting_id}-")
+            return await pair_page(request, who, pair_id, form, status_code=error.status)
+        return RedirectResponse(f"/mentoring/pairs/{pair_id}?done=meeting#meetings", status_code=303)
+
+    @router.post("/mentoring/pairs/{pair_id}/feedback")
+    async def feedback(request: Request, who: Who, pair_id: str) -> Response:
+        typed = await form_of(request)
+        body = {
+            "rating": typed.get("rating") or None,
+            "worked": typed.get("worked", ""),
+            "improve": typed.get("improve", ""),
+        }
+        try:
+            await portal_of(request).apis.mentoring.post(f"/pairs/{pair_id}/feedback", who.token, body)
+        except ApiError as error:
+            form = prefixed(refusal(request, typed, error, FEEDBACK_FIELDS), "feedback-")
+            return await pair_page(request, who, pair_id, form, status_code=error.status)
+        return RedirectResponse(f"/mentoring/pairs/{pair_id}?done=feedback#feedback", status_code=303)
 
     @router.post("/mentoring/pairs/{pair_id}/check-ins")
     async def check_in(request: Request, who: Who, pair_id: str) -> Response:

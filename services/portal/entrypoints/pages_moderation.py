@@ -1,5 +1,6 @@
 """The moderator's pages: the flag queue with each flagged item as stored, hide, edit, restore or dismiss,
-and the audited reveal of an anonymous comment's author (the service requires a reason and tells the author)."""
+the audited reveal of an anonymous comment's author (the service requires a reason and tells the author),
+and the list of hidden items, each restorable without a new flag (an anonymous one under its pseudonym)."""
 
 import asyncio
 from typing import Annotated, Any
@@ -70,5 +71,35 @@ def router() -> APIRouter:
             form = prefixed(refusal(request, typed, error, ("reason",)), f"reveal-{comment_id}-")
             return await queue(request, who, form, status_code=error.status)
         return await queue(request, who, revealed={comment_id: str(answer["author_id"])})
+
+    async def hidden_page(
+        request: Request, who: Viewer, form: FormState | None = None, status_code: int = 200
+    ) -> HTMLResponse:
+        found: list[dict[str, Any]] = await portal_of(request).apis.mentoring.get("/moderation/hidden", who.token)
+        # Only named authors are looked up: a pseudonym is shown as it is, never resolved.
+        people = await names(request, who, {str(line["author"]) for line in found if not line.get("anonymous")})
+        return render(
+            request,
+            "moderation_hidden.html",
+            status_code=status_code,
+            items=found,
+            people=people,
+            form=form or FormState(),
+        )
+
+    @router.get("/hidden")
+    async def hidden(request: Request, who: Who) -> HTMLResponse:
+        return await hidden_page(request, who)
+
+    @router.post("/hidden/tasks/{task_id}/items/{item_id}/restoration")
+    async def restore(request: Request, who: Who, task_id: str, item_id: str) -> Response:
+        typed = await form_of(request)
+        path = f"/tasks/{task_id}/items/{item_id}/restoration"
+        try:
+            await portal_of(request).apis.mentoring.post(path, who.token, {"note": typed.get("note", "")})
+        except ApiError as error:
+            form = prefixed(refusal(request, typed, error, ("note",)), f"restore-{item_id}-")
+            return await hidden_page(request, who, form, status_code=error.status)
+        return RedirectResponse("/moderation/hidden?done=restored", status_code=303)
 
     return router

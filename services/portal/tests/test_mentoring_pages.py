@@ -148,7 +148,7 @@ async def test_my_mentoring_lists_every_pair_of_mine_from_the_service(
     cards = mine.text.split('data-testid="my-pair"')[1:]
     assert len(cards) == 2  # as the service orders them: the newest first
     assert 'href="/mentoring/pairs/p2"' in cards[0] and "Classic mentoring: SQL" in cards[0]
-    assert "Mentor" in cards[0] and "Name of demo-max" in cards[0] and "ended 2030-04-30" in cards[0]
+    assert "Mentor" in cards[0] and "Name of demo-max" in cards[0] and "ended Apr 30, 2030" in cards[0]
     assert 'href="/mentoring/pairs/p1"' in cards[1] and "Mentee" in cards[1] and "Name of demo-tom" in cards[1]
     assert "Preparing" in cards[1] and "started" not in cards[1]
     assert 'name="pair"' not in mine.text  # no pair code to type: the list is complete

@@ -1,8 +1,11 @@
 """The portal against answering fakes of the issuer and the services: sign-in, pages, refusals kept by field."""
 
+import base64
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +16,7 @@ import pytest_asyncio
 from portal.adapters.oidc import challenge_of
 from portal.bootstrap import bootstrap
 from portal.config import PortalSettings
+from portal.entrypoints.csrf import HEADER as CSRF_HEADER
 from portal.entrypoints.http import create_app
 from shared.auth.signing import TokenSigner
 
@@ -77,8 +81,15 @@ class Fakes:
     def issuer(self, request: httpx.Request, path: str) -> httpx.Response:
         if path.endswith("/.well-known/openid-configuration"):
             return httpx.Response(
-                200, json={"authorization_endpoint": f"{ISSUER}/authorize", "token_endpoint": f"{ISSUER}/token"}
+                200,
+                json={
+                    "authorization_endpoint": f"{ISSUER}/authorize",
+                    "token_endpoint": f"{ISSUER}/token",
+                    "jwks_uri": f"{ISSUER}/jwks",
+                },
             )
+        if path.endswith("/jwks"):
+            return httpx.Response(200, json=SIGNER.jwks())
         form = {key: values[0] for key, values in parse_qs(request.content.decode()).items()}
         if form.get("code") != "the-code" or challenge_of(form["code_verifier"]) != self.challenge:
             return httpx.Response(400, json={"error": "invalid_grant"})
@@ -127,7 +138,16 @@ async def sign_in(browser: httpx.AsyncClient, fakes: Fakes, next_path: str = "/c
     assert query["redirect_uri"] == "http://portal.test/callback"
     fakes.challenge = query["code_challenge"]
     back = await browser.get("/callback", params={"code": "the-code", "state": query["state"]})
+    if back.status_code == 303:  # signed in: later posts carry the session's token, as the pages' forms do
+        browser.headers[CSRF_HEADER] = csrf_token_of(browser)
     return back
+
+
+def csrf_token_of(browser: httpx.AsyncClient) -> str:
+    """The session's CSRF token, read from the session cookie (signed, not encrypted: base64 JSON first)."""
+    cookie = browser.cookies["owlery_portal"]
+    session = json.loads(base64.b64decode(cookie.split(".")[0] + "=="))
+    return str(session["csrf"])
 
 
 async def test_a_page_sends_a_stranger_to_sign_in_and_back(browser: httpx.AsyncClient, fakes: Fakes) -> None:
@@ -205,3 +225,34 @@ async def test_health_and_sign_out(browser: httpx.AsyncClient, fakes: Fakes) -> 
     await sign_in(browser, fakes)
     assert (await browser.post("/logout")).status_code == 303
     assert (await browser.get("/catalogue")).status_code == 303
+
+
+async def test_a_form_posted_without_the_sessions_token_does_nothing_and_says_why(
+    browser: httpx.AsyncClient, fakes: Fakes
+) -> None:
+    await sign_in(browser, fakes)
+    page = await browser.get("/courses/c1")
+    token = browser.headers.pop(CSRF_HEADER)
+    assert f'name="_csrf" value="{token}"' in page.text  # the page's forms carry it
+
+    forged = await browser.post("/courses/c1/apply", data={"motivation": "posted by another site"})
+    wrong = await browser.post("/courses/c1/apply", data={"motivation": "an old token", "_csrf": "stale"})
+
+    for refused in (forged, wrong):
+        assert refused.status_code == 403
+        assert "This form has expired, so nothing was done" in refused.text
+    assert fakes.applied == []  # enrolment was never asked
+    sent = await browser.post("/courses/c1/apply", data={"motivation": "from the page", "_csrf": token})
+    assert sent.status_code == 422 and len(fakes.applied) == 1  # the page's own form goes through
+
+
+def test_every_form_that_posts_carries_the_token() -> None:
+    templates = Path(__file__).resolve().parents[1] / "templates"
+    forms = [
+        (path.name, match.group(0))
+        for path in sorted(templates.glob("*.html"))
+        for match in re.finditer(r"<form\b[^>]*>\s*(\{% include \"_csrf\.html\" %\})?", path.read_text(), re.S)
+        if re.search(r'method="post"', match.group(0), re.I)
+    ]
+    assert len(forms) > 50
+    assert [name for name, form in forms if "_csrf.html" not in form] == []
