@@ -155,6 +155,8 @@ async def settle(platform: Platform, timeout: float = 150.0) -> dict[str, Any]:
                 if (found := await _pending_outbox(client[platform.database(service)]))
             }
             last = {"lagging": lagging, "pending_outbox": pending}
+            counts = {service: sum(len(entries) for entries in found.values()) for service, found in pending.items()}
+            print(f"settling, {time.monotonic() - started:5.1f}s: lagging {lagging}, pending {counts}", flush=True)
             if not lagging and not pending:
                 calm_since = calm_since or time.monotonic()
                 if time.monotonic() - calm_since >= 4:
