@@ -22,6 +22,8 @@ from shared.auth.http import caller
 from shared.auth.tokens import Principal
 from shared.http import health_router, prepare_app, privacy_router
 
+MAX_OFFSET = 1_000_000  # paging is bounded like every other list
+
 logger = logging.getLogger(__name__)
 
 
@@ -177,7 +179,7 @@ def create_app(service: Directory | None = None) -> FastAPI:
     @app.get("/imports", response_model=ImportRunPage, tags=["people"])
     async def import_history(
         limit: Annotated[int, Query(ge=1, le=100, description="Runs per page")] = 20,
-        offset: Annotated[int, Query(ge=0, description="Runs to skip, newest first")] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Runs to skip, newest first")] = 0,
     ) -> ImportRunPage:
         """The people-file import runs (portal upload and command line), newest first."""
         runs, total = await import_runs.page(offset, limit)
