@@ -161,12 +161,65 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(el => !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
   .map(el => el.outerHTML.slice(0, 120))"""
 
+LOW_CONTRAST = """() => {
+  const parse = text => {
+    const found = text.match(/rgba?\\(([^)]+)\\)/);
+    if (!found) return null;
+    const parts = found[1].split(',').map(part => parseFloat(part));
+    return {rgb: parts.slice(0, 3), alpha: parts.length > 3 ? parts[3] : 1};
+  };
+  const luminance = rgb => {
+    const [r, g, b] = rgb.map(v => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = element => {
+    for (let e = element; e; e = e.parentElement) {
+      const colour = parse(getComputedStyle(e).backgroundColor);
+      if (colour && colour.alpha > 0.5) return colour.rgb;
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const element = walker.currentNode.parentElement;
+    const text = walker.currentNode.textContent.trim();
+    if (!element || !text || seen.has(element)) continue;
+    seen.add(element);
+    if (element.closest('.visually-hidden, .skip, script, style, noscript')) continue;
+    const style = getComputedStyle(element);
+    const box = element.getBoundingClientRect();
+    if (style.visibility === 'hidden' || box.width === 0 || box.height === 0) continue;
+    const colour = parse(style.color);
+    if (!colour) continue;
+    const [light, dark] = [luminance(colour.rgb), luminance(background(element))].sort((a, b) => b - a);
+    const ratio = (light + 0.05) / (dark + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (parseInt(style.fontWeight, 10) >= 700 && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5)) low.push(`"${text.slice(0, 40)}" ${ratio.toFixed(2)}:1`);
+  }
+  return low.slice(0, 10);
+}"""
+"""Text whose colour on its background falls below WCAG AA: 4.5:1, or 3:1 for large text."""
+
+OFF_KEYBOARD = """() => [
+  ...[...document.querySelectorAll('[tabindex]')].filter(e => parseInt(e.getAttribute('tabindex'), 10) > 0),
+  ...[...document.querySelectorAll('[onclick]')]
+    .filter(e => !e.matches('a[href], button, input, select, textarea, summary')),
+].map(e => e.outerHTML.slice(0, 120))"""
+"""What breaks keyboard order or cannot be reached by it: a positive tabindex, a click handler on a non-control."""
+
 CATALOGUE_KEYS = set(Catalogues.load().words["en"])  # every catalogue file, areas included
 _FAMILIES = {key.split(".")[0] for key in CATALOGUE_KEYS} - {"app"}
 
 
 async def page_problems(page: Page, where: str, lang: str) -> list[str]:
-    """What is wrong with the page shown: a wrong `lang`, catalogue keys shown raw, inputs without a label."""
+    """What is wrong with the page shown: a wrong `lang`, catalogue keys shown raw, inputs without a label, text
+    below WCAG AA contrast, controls off the keyboard."""
     problems = []
     if await page.get_attribute("html", "lang") != lang:
         problems.append(f"{where}: html lang is not {lang}")
@@ -179,4 +232,10 @@ async def page_problems(page: Page, where: str, lang: str) -> list[str]:
     unlabelled = await page.evaluate(UNLABELLED)
     if unlabelled:
         problems.append(f"{where}: inputs without a label {unlabelled}")
+    low_contrast = await page.evaluate(LOW_CONTRAST)
+    if low_contrast:
+        problems.append(f"{where}: text below WCAG AA contrast {low_contrast}")
+    off_keyboard = await page.evaluate(OFF_KEYBOARD)
+    if off_keyboard:
+        problems.append(f"{where}: off the keyboard {off_keyboard}")
     return problems
