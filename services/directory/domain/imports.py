@@ -51,63 +51,43 @@ class ImportRun:
         return self.errors_total > len(self.errors)
 
 
-def imported_run(
-    run_id: str, started_at: datetime, finished_at: datetime, started_by: str, source: Source, counts: dict[str, int]
-) -> ImportRun:
-    return ImportRun(
-        id=run_id,
-        started_at=started_at,
-        finished_at=finished_at,
-        started_by=started_by,
-        source=source,
-        outcome="imported",
-        created=counts.get("created", 0),
-        updated=counts.get("updated", 0),
-        unchanged=counts.get("unchanged", 0),
-    )
-
-
-def rejected_run(
+def finished_run(
     run_id: str,
     started_at: datetime,
     finished_at: datetime,
     started_by: str,
     source: Source,
-    errors: list[RowError],
+    *,
+    counts: dict[str, int] | None = None,
+    errors: list[RowError] | None = None,
+    failure: str | None = None,
 ) -> ImportRun:
-    # Line 1 is the header: a problem there refuses the file, not a row of people.
-    refused_lines = {error.line for error in errors if error.line > 1}
+    """The record of a run as it ended: rejected if it found bad rows (nothing written), failed if an error
+    stopped it (`counts` then holds the rows written before it), else imported."""
+    counts = counts or {}
+    if errors:
+        # Line 1 is the header: a problem there refuses the file, not a row of people.
+        refused = len({error.line for error in errors if error.line > 1})
+        return ImportRun(
+            id=run_id,
+            started_at=started_at,
+            finished_at=finished_at,
+            started_by=started_by,
+            source=source,
+            outcome="rejected",
+            refused=refused,
+            errors=tuple(errors[:MAX_RECORDED_ERRORS]),
+            errors_total=len(errors),
+        )
     return ImportRun(
         id=run_id,
         started_at=started_at,
         finished_at=finished_at,
         started_by=started_by,
         source=source,
-        outcome="rejected",
-        refused=len(refused_lines),
-        errors=tuple(errors[:MAX_RECORDED_ERRORS]),
-        errors_total=len(errors),
-    )
-
-
-def failed_run(
-    run_id: str,
-    started_at: datetime,
-    finished_at: datetime,
-    started_by: str,
-    source: Source,
-    counts: dict[str, int],
-    reason: str,
-) -> ImportRun:
-    return ImportRun(
-        id=run_id,
-        started_at=started_at,
-        finished_at=finished_at,
-        started_by=started_by,
-        source=source,
-        outcome="failed",
+        outcome="failed" if failure is not None else "imported",
+        failure=failure[:500] if failure is not None else None,
         created=counts.get("created", 0),
         updated=counts.get("updated", 0),
         unchanged=counts.get("unchanged", 0),
-        failure=reason[:500],
     )

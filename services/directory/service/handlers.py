@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from directory.domain import csv_import
-from directory.domain.imports import ImportRun, Source, failed_run, imported_run, new_import_id, rejected_run
+from directory.domain.imports import ImportRun, Source, finished_run, new_import_id
 from directory.domain.model import Change, Person, ProfileDraft, new_person_id, user_name_key
 from directory.service.ports import ImportRuns, People
 from shared.errors import Conflict, NotFound
@@ -166,13 +166,14 @@ async def import_and_record(
     try:
         await import_people(csv_text, people, counts)
     except csv_import.CsvRejected as rejected:
-        run = rejected_run(run_id, started_at, clock(), started_by, source, rejected.errors)
+        run = finished_run(run_id, started_at, clock(), started_by, source, errors=rejected.errors)
         await runs.record(run)
         raise ImportRejected(run, rejected) from rejected
     except Exception as error:
-        await runs.record(failed_run(run_id, started_at, clock(), started_by, source, counts, str(error)))
+        failed = finished_run(run_id, started_at, clock(), started_by, source, counts=counts, failure=str(error))
+        await runs.record(failed)
         raise
-    run = imported_run(run_id, started_at, clock(), started_by, source, counts)
+    run = finished_run(run_id, started_at, clock(), started_by, source, counts=counts)
     await runs.record(run)
     return run
 

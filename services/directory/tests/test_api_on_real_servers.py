@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from directory.adapters.repository import MongoImportRuns
 from directory.bootstrap import Directory, bootstrap
 from directory.config import DirectorySettings
-from directory.domain.imports import imported_run
+from directory.domain.imports import finished_run
 from directory.entrypoints.http import create_app
 from shared.auth.testing import Call, TestIssuer, authorization_matrix
 from shared.contracts import directory as contracts
@@ -383,7 +383,7 @@ async def test_authorisation_matrix(servers: Servers) -> None:
         run = await service.import_runs.get("imp-matrix")
         if run is None:
             moment = datetime(2030, 1, 1, tzinfo=UTC)
-            await service.import_runs.record(imported_run("imp-matrix", moment, moment, "someone", "csv", {}))
+            await service.import_runs.record(finished_run("imp-matrix", moment, moment, "someone", "csv"))
         return Call("GET", "/imports/imp-matrix")
 
     patch = {"Operations": [{"op": "replace", "value": {"title": "Lead"}}]}
